@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/orgd/orgd/internal/daemon"
+)
+
+// storeFlags defines the flags that say where the store is; serve, check
+// and operator create share them.
+func storeFlags(fs *pflag.FlagSet, c *daemon.Config) {
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for the embedded store and the JWT key")
+	fs.StringVar(&c.MongoURI, "mongo-uri", c.MongoURI, "MongoDB connection string; without it the embedded store in --data-dir is used")
+	fs.StringVar(&c.DB, "db", c.DB, "database name")
+	fs.DurationVar(&c.StoreTimeout, "store-timeout", c.StoreTimeout, "how long to wait for an unreachable store before failing (server selection)")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn or error")
+}
+
+func serveCommand(e *env) *cobra.Command {
+	cfg := daemon.DefaultConfig()
+	cfg.Version = Version()
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the daemon",
+		Long: `Run orgd in the foreground until SIGTERM or SIGINT, which drain in-flight requests
+and exit 0. Without --mongo-uri, orgd runs the embedded store under --data-dir.
+Every flag can also be set as an environment variable ORGD_<FLAG>, e.g.
+ORGD_MONGO_URI or ORGD_MAX_CONNS. Under systemd, orgd takes sockets passed by
+socket activation instead of --listen and reports READY/STOPPING.`,
+		Example: `  orgd serve --data-dir ./.orgd --listen unix://./.orgd/orgd.sock
+  orgd serve --mongo-uri mongodb://db1,db2,db3/?replicaSet=rs0
+  orgd serve --listen tcp://0.0.0.0:7443 --tls-cert cert.pem --tls-key key.pem`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := fromEnv(cmd.Flags()); err != nil {
+				return err
+			}
+			if err := cfg.Validate(); err != nil {
+				return usage("%w", err)
+			}
+			return serve(cmd.Context(), e, cfg)
+		},
+	}
+	fs := cmd.Flags()
+	fs.SortFlags = false
+	fs.StringSliceVar(&cfg.Listen, "listen", cfg.Listen, "address to serve on, repeatable: unix:///path or tcp://host:port")
+	storeFlags(fs, &cfg)
+	fs.BoolVar(&cfg.AllowSignup, "allow-signup", cfg.AllowSignup, "let anyone create an organization without a token")
+	fs.DurationVar(&cfg.TokenTTL, "token-ttl", cfg.TokenTTL, "lifetime of login tokens")
+	fs.IntVar(&cfg.BcryptCost, "bcrypt-cost", cfg.BcryptCost, "bcrypt cost of new password hashes (10–14)")
+	fs.StringVar(&cfg.JWTKeyFile, "jwt-key-file", cfg.JWTKeyFile, "Ed25519 signing key (PEM); default: jwt.key in --data-dir, created on first start")
+	fs.IntVar(&cfg.MaxTenants, "max-tenants", cfg.MaxTenants, "refuse to create more organizations than this (0: no limit)")
+	fs.DurationVar(&cfg.RefreshInterval, "refresh-interval", cfg.RefreshInterval, "how often to pick up other daemons' changes and repair half-done ones")
+	fs.IntVar(&cfg.MaxMessageBytes, "max-message-bytes", cfg.MaxMessageBytes, "longest request line accepted")
+	fs.IntVar(&cfg.MaxConns, "max-conns", cfg.MaxConns, "most connections open at once")
+	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", cfg.IdleTimeout, "close connections silent for this long")
+	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", cfg.RequestTimeout, "deadline of every request")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "TLS certificate (PEM) for tcp:// listeners")
+	fs.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "TLS private key (PEM) for tcp:// listeners")
+	fs.BoolVar(&cfg.InsecureTCP, "insecure-tcp", cfg.InsecureTCP, "allow plain TCP on a non-loopback address")
+	return cmd
+}
+
+func serve(ctx context.Context, e *env, cfg daemon.Config) error {
+	log, err := daemon.NewLogger(e.stderr, cfg.LogFormat, cfg.LogLevel)
+	if err != nil {
+		return usage("%w", err)
+	}
+	d, err := daemon.Start(ctx, cfg, log, daemon.StoreOptions{})
+	if err != nil {
+		log.Error("orgd could not start", "error", err)
+		return &exitError{code: exitFailure}
+	}
+	werr := d.Wait(ctx)
+	if werr != nil {
+		log.Error("listener failed; shutting down", "error", werr)
+	} else {
+		log.Info("shutting down: draining requests")
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.RequestTimeout+10*time.Second)
+	defer cancel()
+	if err := d.Close(cctx); err != nil {
+		log.Warn("shutdown was not clean", "error", err)
+	}
+	if werr != nil {
+		return &exitError{code: exitFailure}
+	}
+	return nil
+}

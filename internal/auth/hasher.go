@@ -1,0 +1,93 @@
+// Package auth holds orgd's credentials machinery: bcrypt password hashes,
+// Ed25519-signed JWTs, and login throttling. It knows nothing of
+// organizations; internal/org decides who gets a token.
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Bcrypt cost bounds and default.
+const (
+	MinCost     = 10
+	MaxCost     = 14
+	DefaultCost = 12
+)
+
+// Hasher hashes and checks passwords with bcrypt. At most one bcrypt
+// computation runs per core at a time: more would not finish sooner, and
+// would starve every other request of CPU.
+type Hasher struct {
+	cost  int
+	slots chan struct{}
+	dummy []byte
+}
+
+// NewHasher returns a Hasher that hashes at cost (10–14).
+func NewHasher(cost int) (*Hasher, error) {
+	if cost < MinCost || cost > MaxCost {
+		return nil, fmt.Errorf("bcrypt cost %d is outside %d–%d", cost, MinCost, MaxCost)
+	}
+	// The dummy hash is compared against when an email is unknown, so that
+	// the answer takes as long as for a wrong password.
+	dummy, err := bcrypt.GenerateFromPassword([]byte("orgd: no such account"), cost)
+	if err != nil {
+		return nil, fmt.Errorf("bcrypt: %w", err)
+	}
+	return &Hasher{cost: cost, slots: make(chan struct{}, runtime.GOMAXPROCS(0)), dummy: dummy}, nil
+}
+
+// Cost returns the cost new hashes are made with.
+func (h *Hasher) Cost() int { return h.cost }
+
+func (h *Hasher) acquire(ctx context.Context) error {
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (h *Hasher) release() { <-h.slots }
+
+// Hash returns the bcrypt hash of password. It waits for a free core, or
+// returns ctx's error.
+func (h *Hasher) Hash(ctx context.Context, password string) ([]byte, error) {
+	if err := h.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer h.release()
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), h.cost)
+	if err != nil {
+		return nil, fmt.Errorf("bcrypt: %w", err)
+	}
+	return hash, nil
+}
+
+// Compare reports whether password matches hash. A nil hash (an unknown
+// account) is compared against a dummy hash of the same cost, so it takes
+// as long and reports false.
+func (h *Hasher) Compare(ctx context.Context, hash []byte, password string) (bool, error) {
+	if err := h.acquire(ctx); err != nil {
+		return false, err
+	}
+	defer h.release()
+	if hash == nil {
+		_ = bcrypt.CompareHashAndPassword(h.dummy, []byte(password))
+		return false, nil
+	}
+	err := bcrypt.CompareHashAndPassword(hash, []byte(password))
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, bcrypt.ErrMismatchedHashAndPassword):
+		return false, nil
+	}
+	return false, fmt.Errorf("bcrypt: %w", err)
+}

@@ -1,0 +1,144 @@
+// Package daemon wires orgd together: configuration and its defaults, the
+// logger, the store (embedded or MongoDB), the service, the listeners and
+// the server, and the order in which they start and stop. cmd/orgd parses
+// flags into a Config; tests and benchmarks start a Daemon directly.
+package daemon
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/orgd/orgd/internal/auth"
+	"github.com/orgd/orgd/internal/server"
+	"github.com/orgd/orgd/rpc"
+)
+
+// Config is everything orgd serve can be told. Each field is a flag of
+// orgd serve and an ORGD_<FLAG> environment variable.
+type Config struct {
+	Listen          []string
+	DataDir         string
+	MongoURI        string
+	DB              string
+	AllowSignup     bool
+	TokenTTL        time.Duration
+	BcryptCost      int
+	JWTKeyFile      string
+	MaxTenants      int
+	RefreshInterval time.Duration
+	LogFormat       string
+	LogLevel        string
+	MaxMessageBytes int
+	MaxConns        int
+	IdleTimeout     time.Duration
+	RequestTimeout  time.Duration
+	TLSCert         string
+	TLSKey          string
+	InsecureTCP     bool
+	// StoreTimeout bounds how long a request waits for an unreachable
+	// store (server selection) before failing with -32050.
+	StoreTimeout time.Duration
+	// Version is reported by system.health.
+	Version string
+}
+
+// DefaultConfig returns the defaults of every setting, in one place.
+func DefaultConfig() Config {
+	srv := server.DefaultConfig()
+	return Config{
+		Listen:          []string{"unix://" + rpc.DefaultSocket()},
+		DataDir:         DefaultDataDir(),
+		DB:              "orgd",
+		TokenTTL:        time.Hour,
+		BcryptCost:      auth.DefaultCost,
+		RefreshInterval: 2 * time.Second,
+		LogFormat:       "text",
+		LogLevel:        "info",
+		MaxMessageBytes: srv.MaxMessageBytes,
+		MaxConns:        srv.MaxConns,
+		IdleTimeout:     srv.IdleTimeout,
+		RequestTimeout:  srv.RequestTimeout,
+		StoreTimeout:    2 * time.Second,
+		Version:         "dev",
+	}
+}
+
+// DefaultDataDir is /var/lib/orgd for root, $XDG_DATA_HOME/orgd (or
+// ~/.local/share/orgd) for anyone else.
+func DefaultDataDir() string {
+	if os.Geteuid() == 0 {
+		return "/var/lib/orgd"
+	}
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "orgd")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "share", "orgd")
+	}
+	return filepath.Join(os.TempDir(), "orgd-data")
+}
+
+// KeyFile is the JWT signing key's path: JWTKeyFile, or jwt.key in the data
+// directory.
+func (c Config) KeyFile() string {
+	if c.JWTKeyFile != "" {
+		return c.JWTKeyFile
+	}
+	return filepath.Join(c.DataDir, "jwt.key")
+}
+
+// Validate checks the settings that can be checked without I/O.
+func (c Config) Validate() error {
+	var errs []error
+	if len(c.Listen) == 0 {
+		errs = append(errs, errors.New("--listen: at least one address is needed"))
+	}
+	for _, l := range c.Listen {
+		if _, err := rpc.ParseAddr(l); err != nil {
+			errs = append(errs, fmt.Errorf("--listen: %w", err))
+		}
+	}
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("--data-dir is empty"))
+	}
+	if c.DB == "" || strings.ContainsAny(c.DB, "/\\. \"$\x00") || len(c.DB) > 63 {
+		errs = append(errs, fmt.Errorf("--db %q: a database name has 1–63 characters and none of / \\ . space \" $", c.DB))
+	}
+	if c.BcryptCost < auth.MinCost || c.BcryptCost > auth.MaxCost {
+		errs = append(errs, fmt.Errorf("--bcrypt-cost %d: must be %d–%d", c.BcryptCost, auth.MinCost, auth.MaxCost))
+	}
+	if c.TokenTTL < time.Minute {
+		errs = append(errs, fmt.Errorf("--token-ttl %s: must be at least 1m", c.TokenTTL))
+	}
+	if c.MaxTenants < 0 {
+		errs = append(errs, errors.New("--max-tenants must not be negative"))
+	}
+	if c.RefreshInterval < 100*time.Millisecond {
+		errs = append(errs, fmt.Errorf("--refresh-interval %s: must be at least 100ms", c.RefreshInterval))
+	}
+	if c.MaxMessageBytes < 1024 {
+		errs = append(errs, errors.New("--max-message-bytes must be at least 1024"))
+	}
+	if c.MaxConns < 1 {
+		errs = append(errs, errors.New("--max-conns must be at least 1"))
+	}
+	if c.IdleTimeout <= 0 || c.RequestTimeout <= 0 || c.StoreTimeout <= 0 {
+		errs = append(errs, errors.New("--idle-timeout, --request-timeout and --store-timeout must be positive"))
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, errors.New("--tls-cert and --tls-key go together"))
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("--log-format %q: want text or json", c.LogFormat))
+	}
+	if _, err := ParseLevel(c.LogLevel); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}

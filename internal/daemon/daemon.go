@@ -1,0 +1,249 @@
+package daemon
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	sd "github.com/coreos/go-systemd/v22/daemon"
+
+	"github.com/orgd/orgd/internal/auth"
+	"github.com/orgd/orgd/internal/embedded"
+	"github.com/orgd/orgd/internal/mongo"
+	"github.com/orgd/orgd/internal/org"
+	"github.com/orgd/orgd/internal/server"
+)
+
+// Store is an open store, with the embedded engine under it if any.
+type Store struct {
+	*mongo.Store
+	Directory *org.Directory
+	Events    *org.Events
+	engine    *embedded.Engine
+}
+
+// StoreOptions are test hooks for OpenStore.
+type StoreOptions struct {
+	// Failpoint is passed to the store (see mongo.Options.Failpoint).
+	Failpoint func(step string) error
+}
+
+// OpenStore opens the store cfg names: MongoDB at --mongo-uri, or else the
+// embedded engine in the data directory. The directory is loaded, not yet
+// reconciled.
+func OpenStore(ctx context.Context, cfg Config, log *slog.Logger, o StoreOptions) (*Store, error) {
+	st := &Store{Events: org.NewEvents()}
+	st.Directory = org.NewDirectory(st.Events)
+	uri, kind := cfg.MongoURI, mongo.KindMongoDB
+	if uri == "" {
+		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+			return nil, fmt.Errorf("data directory: %w", err)
+		}
+		eng, err := embedded.Start(ctx, cfg.DataDir, log.With("component", "embedded"))
+		if err != nil {
+			return nil, err
+		}
+		st.engine, uri, kind = eng, eng.URI(), mongo.KindEmbedded
+	}
+	s, err := mongo.Open(ctx, mongo.Options{
+		URI:                    uri,
+		Database:               cfg.DB,
+		Kind:                   kind,
+		Exclusive:              kind == mongo.KindEmbedded,
+		ServerSelectionTimeout: cfg.StoreTimeout,
+		RefreshInterval:        cfg.RefreshInterval,
+		Directory:              st.Directory,
+		Logger:                 log.With("component", "store"),
+		Failpoint:              o.Failpoint,
+	})
+	if err != nil {
+		if st.engine != nil {
+			_ = st.engine.Close(context.WithoutCancel(ctx))
+		}
+		return nil, err
+	}
+	st.Store = s
+	return st, nil
+}
+
+// Close disconnects the driver first and then stops the embedded engine,
+// which would otherwise wait seconds for the driver's connections to drain.
+func (s *Store) Close(ctx context.Context) error {
+	err := s.Store.Close(ctx)
+	if s.engine != nil {
+		err = errors.Join(err, s.engine.Close(ctx))
+	}
+	return err
+}
+
+// Daemon is a running orgd.
+type Daemon struct {
+	cfg       Config
+	log       *slog.Logger
+	store     *Store
+	svc       *org.Service
+	srv       *server.Server
+	listeners []net.Listener
+	addrs     []string
+
+	stopBackground context.CancelFunc
+	background     sync.WaitGroup
+	serveErr       chan error
+}
+
+// Start opens the store, finishes or rolls back what an earlier run left
+// half-done, opens the listeners and starts serving. Stop it with Close.
+func Start(ctx context.Context, cfg Config, log *slog.Logger, o StoreOptions) (_ *Daemon, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	d := &Daemon{cfg: cfg, log: log, serveErr: make(chan error, 8)}
+	defer func() {
+		if err != nil {
+			d.Close(context.WithoutCancel(ctx))
+		}
+	}()
+
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	key, err := auth.LoadOrCreateKey(cfg.KeyFile(), cfg.JWTKeyFile == "")
+	if err != nil {
+		return nil, err
+	}
+	hasher, err := auth.NewHasher(cfg.BcryptCost)
+	if err != nil {
+		return nil, err
+	}
+	var tlsConfig *tls.Config
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return nil, fmt.Errorf("TLS certificate: %w", err)
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+
+	if d.store, err = OpenStore(ctx, cfg, log, o); err != nil {
+		return nil, err
+	}
+	if err := d.store.Reconcile(ctx); err != nil {
+		log.Warn("reconcile at start failed; will retry", "error", err)
+	}
+	d.svc = org.NewService(d.store, d.store.Directory, d.store.Events, hasher, auth.NewSigner(key, cfg.TokenTTL), auth.NewThrottle(),
+		org.Config{AllowSignup: cfg.AllowSignup, MaxTenants: cfg.MaxTenants}, log)
+	d.svc.ProbeStore(ctx, cfg.StoreTimeout)
+
+	d.srv, err = server.New(d.svc, server.Config{
+		MaxConns:        cfg.MaxConns,
+		MaxMessageBytes: cfg.MaxMessageBytes,
+		IdleTimeout:     cfg.IdleTimeout,
+		RequestTimeout:  cfg.RequestTimeout,
+		Version:         cfg.Version,
+		Logger:          log.With("component", "server"),
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	activated, err := server.Activated(tlsConfig)
+	if err != nil {
+		return nil, err
+	}
+	d.listeners = activated
+	if len(activated) == 0 {
+		for _, addr := range cfg.Listen {
+			ln, err := server.Listen(ctx, addr, server.ListenOptions{TLS: tlsConfig, InsecureTCP: cfg.InsecureTCP})
+			if err != nil {
+				return nil, err
+			}
+			d.listeners = append(d.listeners, ln)
+		}
+	}
+	for _, ln := range d.listeners {
+		d.addrs = append(d.addrs, listenerAddr(ln))
+	}
+
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	d.stopBackground = cancel
+	d.background.Add(2)
+	go func() { defer d.background.Done(); d.store.Run(bg) }()
+	go func() { defer d.background.Done(); d.svc.WatchStore(bg, time.Second, cfg.StoreTimeout) }()
+	for _, ln := range d.listeners {
+		go func() {
+			if err := d.srv.Serve(ln); !errors.Is(err, server.ErrServerClosed) {
+				d.serveErr <- err
+			}
+		}()
+	}
+	n, _ := d.svc.Tenants()
+	log.Info("orgd ready", "version", cfg.Version, "listen", d.addrs, "store", d.store.Kind(),
+		"organizations", n, "activated", len(activated) > 0)
+	if _, err := sd.SdNotify(false, sd.SdNotifyReady); err != nil {
+		log.Warn("sd_notify READY failed", "error", err)
+	}
+	return d, nil
+}
+
+func listenerAddr(ln net.Listener) string {
+	a := ln.Addr()
+	if a.Network() == "unix" {
+		return "unix://" + a.String()
+	}
+	return "tcp://" + a.String()
+}
+
+// Addrs returns the addresses the daemon serves on.
+func (d *Daemon) Addrs() []string { return d.addrs }
+
+// Service returns the daemon's service.
+func (d *Daemon) Service() *org.Service { return d.svc }
+
+// Store returns the daemon's store.
+func (d *Daemon) Store() *Store { return d.store }
+
+// Server returns the daemon's JSON-RPC server.
+func (d *Daemon) Server() *server.Server { return d.srv }
+
+// Wait blocks until ctx ends or a listener fails.
+func (d *Daemon) Wait(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return nil
+	case err := <-d.serveErr:
+		return err
+	}
+}
+
+// Close drains in-flight requests (for at most the request timeout), stops
+// the background work, and closes the store.
+func (d *Daemon) Close(ctx context.Context) error {
+	if _, err := sd.SdNotify(false, sd.SdNotifyStopping); err != nil {
+		d.log.Warn("sd_notify STOPPING failed", "error", err)
+	}
+	var errs []error
+	if d.srv != nil {
+		dctx, cancel := context.WithTimeout(ctx, d.cfg.RequestTimeout)
+		errs = append(errs, d.srv.Shutdown(dctx))
+		cancel()
+	} else {
+		for _, ln := range d.listeners {
+			ln.Close()
+		}
+	}
+	if d.stopBackground != nil {
+		d.stopBackground()
+		d.background.Wait()
+	}
+	if d.store != nil {
+		errs = append(errs, d.store.Close(ctx))
+	}
+	d.log.Info("orgd stopped")
+	return errors.Join(errs...)
+}

@@ -1,0 +1,85 @@
+package daemon_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orgd/orgd/internal/testenv"
+	"github.com/orgd/orgd/rpc"
+)
+
+func ctxT(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+const adminPassword = "admin-password"
+
+// adminEmail derives a distinct admin email from an organization name.
+func adminEmail(name string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(name) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return fmt.Sprintf("admin-%s-%d@example.com", b.String(), len(name))
+}
+
+func create(t *testing.T, c *rpc.Client, token, name string) *rpc.Organization {
+	t.Helper()
+	o, err := c.CreateOrg(ctxT(t), rpc.OrgCreateParams{Token: token, Name: name, AdminEmail: adminEmail(name), AdminPassword: adminPassword})
+	if err != nil {
+		t.Fatalf("create %q: %v", name, err)
+	}
+	return o
+}
+
+func adminLogin(t *testing.T, c *rpc.Client, name string) string {
+	t.Helper()
+	s, err := c.Login(ctxT(t), adminEmail(name), adminPassword)
+	if err != nil {
+		t.Fatalf("admin of %q: login: %v", name, err)
+	}
+	return s.Token
+}
+
+// wantCode fails unless err is a JSON-RPC error with code, and returns it.
+func wantCode(t *testing.T, err error, code int64) *rpc.Error {
+	t.Helper()
+	var e *rpc.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("got %v, want JSON-RPC error %d", err, code)
+	}
+	if e.Code != code {
+		t.Fatalf("got code %d (%s), want %d", e.Code, e.Message, code)
+	}
+	return e
+}
+
+// wantField fails unless err is -32602 naming field.
+func wantField(t *testing.T, err error, field string) {
+	t.Helper()
+	e := wantCode(t, err, rpc.CodeInvalidParams)
+	if e.Data == nil || e.Data.Field != field {
+		t.Fatalf("error %q names field %+v, want %q", e.Message, e.Data, field)
+	}
+}
+
+// checkClean fails if the store has broken invariants.
+func checkClean(t *testing.T, d *testenv.Daemon) {
+	t.Helper()
+	problems, err := d.Store().Check(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("broken invariant: %s", p)
+	}
+}

@@ -1,0 +1,55 @@
+package mongo
+
+import (
+	"context"
+	"errors"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+)
+
+// claim reserves key for owner. It returns the holder: owner when the claim
+// is (or already was) owner's, someone else when the key is taken.
+func (s *Store) claim(ctx context.Context, key, owner, kind string) (holder string, err error) {
+	_, err = s.claims.InsertOne(ctx, claimDoc{ID: key, Owner: owner, Kind: kind, At: now()})
+	if err == nil {
+		return owner, nil
+	}
+	if !mongo.IsDuplicateKeyError(err) {
+		return "", storeErr("claim "+key, err)
+	}
+	holder, err = s.claimHolder(ctx, key)
+	if err != nil {
+		return "", err
+	}
+	if holder == "" {
+		// Released between our insert and our read: try once more.
+		return s.claim(ctx, key, owner, kind)
+	}
+	return holder, nil
+}
+
+// claimHolder returns who holds key, or "" when nobody does.
+func (s *Store) claimHolder(ctx context.Context, key string) (string, error) {
+	var c claimDoc
+	err := s.claims.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&c)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return "", nil
+	}
+	if err != nil {
+		return "", storeErr("read claim "+key, err)
+	}
+	return c.Owner, nil
+}
+
+// release gives up key if owner holds it; anyone else's claim is left alone.
+func (s *Store) release(ctx context.Context, key, owner string) error {
+	_, err := s.claims.DeleteOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "owner", Value: owner}})
+	return storeErr("release claim "+key, err)
+}
+
+// holds reports whether owner holds key.
+func (s *Store) holds(ctx context.Context, key, owner string) (bool, error) {
+	h, err := s.claimHolder(ctx, key)
+	return h == owner, err
+}

@@ -1,0 +1,162 @@
+package mongo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/orgd/orgd/internal/org"
+)
+
+// Reconcile finishes or rolls back every abandoned intent: changes whose
+// daemon crashed or lost the store halfway. An intent is abandoned when
+// this process started it and no longer works on it, or when the daemon
+// that started it is gone (its heartbeat stopped; with an exclusive store,
+// any other daemon is gone). It returns the first error met, after trying
+// every intent.
+func (s *Store) Reconcile(ctx context.Context) error {
+	var errs []error
+	for _, id := range s.candidates() {
+		if err := s.reconcileOrganization(ctx, id); err != nil {
+			errs = append(errs, fmt.Errorf("organization %s: %w", id, err))
+		}
+	}
+	for _, op := range s.dir.Operators() {
+		if op.State == org.StateActive {
+			continue
+		}
+		if err := s.reconcileOperator(ctx, op.ID); err != nil {
+			errs = append(errs, fmt.Errorf("operator %s: %w", op.ID, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// candidates are the organizations the directory shows in an intent, and
+// those whose change failed here (their state in the store is unknown).
+func (s *Store) candidates() []string {
+	s.mu.Lock()
+	seen := make(map[string]bool, len(s.suspects))
+	ids := make([]string, 0, len(s.suspects))
+	for id := range s.suspects {
+		seen[id] = true
+		ids = append(ids, id)
+	}
+	s.mu.Unlock()
+	for _, o := range s.dir.Organizations() {
+		if o.State != org.StateActive && !seen[o.ID] {
+			ids = append(ids, o.ID)
+		}
+	}
+	return ids
+}
+
+func (s *Store) reconcileOrganization(ctx context.Context, id string) error {
+	if !s.tryBegin(id) {
+		return nil // a change is under way here; its own code finishes it
+	}
+	defer s.end(id, nil)
+	var d orgDoc
+	err := s.orgs.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		s.dir.RemoveOrganization(id)
+		s.clearSuspect(id)
+		return nil
+	}
+	if err != nil {
+		return storeErr("read organization", err)
+	}
+	o := d.organization()
+	s.dir.PutOrganization(o)
+	if o.State == org.StateActive {
+		s.clearSuspect(id)
+		return nil
+	}
+	abandoned, err := s.abandoned(ctx, o.IntentOwner, o.IntentAt)
+	if err != nil || !abandoned {
+		return err
+	}
+
+	switch o.State {
+	case org.StateProvisioning:
+		s.log.Info("rolling back an unfinished create", "org_id", id, "name", o.Name)
+		err = s.undoCreate(ctx, o, true)
+	case org.StateRenaming, org.StateUpdating:
+		switch {
+		case o.Pending == nil:
+			_, err = s.finishIntent(ctx, id, o.State, nil)
+		case o.Pending.Committed:
+			s.log.Info("finishing an interrupted rename", "org_id", id, "name", o.Name, "new_name", o.Pending.Name)
+			_, err = s.rollForwardUpdate(ctx, o)
+		default:
+			s.log.Info("rolling back an interrupted rename", "org_id", id, "name", o.Name, "new_name", o.Pending.Name)
+			_, err = s.rollBackUpdate(ctx, o)
+		}
+	case org.StateDeleting:
+		s.log.Info("finishing an interrupted delete", "org_id", id, "name", o.Name)
+		err = s.finishDelete(ctx, o)
+	default:
+		return fmt.Errorf("unknown state %q", o.State)
+	}
+	if err != nil {
+		return err
+	}
+	s.clearSuspect(id)
+	s.bump(ctx)
+	return nil
+}
+
+func (s *Store) reconcileOperator(ctx context.Context, id string) error {
+	if !s.tryBegin(id) {
+		return nil
+	}
+	defer s.end(id, nil)
+	var d operatorDoc
+	err := s.ops.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		s.dir.RemoveOperator(id)
+		return nil
+	}
+	if err != nil {
+		return storeErr("read operator", err)
+	}
+	op := d.operator()
+	s.dir.PutOperator(op)
+	if op.State == org.StateActive {
+		return nil
+	}
+	abandoned, err := s.abandoned(ctx, op.IntentOwner, op.IntentAt)
+	if err != nil || !abandoned {
+		return err
+	}
+	s.log.Info("rolling back an unfinished operator create", "operator_id", id)
+	if err := s.undoOperator(ctx, op); err != nil {
+		return err
+	}
+	s.bump(ctx)
+	return nil
+}
+
+func (s *Store) clearSuspect(id string) {
+	s.mu.Lock()
+	delete(s.suspects, id)
+	s.mu.Unlock()
+}
+
+// abandoned decides whether an intent's daemon has stopped working on it.
+func (s *Store) abandoned(ctx context.Context, owner string, at time.Time) (bool, error) {
+	switch {
+	case owner == s.instance:
+		return true, nil // the caller holds it, so no change of ours runs
+	case s.exclusive:
+		return true, nil
+	case owner == "":
+		return time.Since(at) > time.Minute, nil
+	}
+	alive, err := s.alive(ctx, owner)
+	return !alive, err
+}

@@ -1,0 +1,271 @@
+// Package mongo is orgd's store over the MongoDB Go driver (v2): the master
+// collections, the claims that make slugs and emails unique, the tenant
+// collections, and the intent/reconcile machinery that makes every
+// multi-step change crash-safe without transactions. It works the same on
+// MongoDB and on the embedded FerretDB engine.
+package mongo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
+
+	"github.com/orgd/orgd/internal/org"
+)
+
+// Collection names of the master collections.
+const (
+	OrganizationsCollection = "organizations"
+	OperatorsCollection     = "operators"
+	ClaimsCollection        = "claims"
+	MetaCollection          = "meta"
+	AuditCollection         = "audit"
+)
+
+// Store kinds.
+const (
+	KindEmbedded = "embedded"
+	KindMongoDB  = "mongodb"
+)
+
+// Options configure a Store.
+type Options struct {
+	// URI is the MongoDB connection string.
+	URI string
+	// Database holds every collection; "orgd" by default.
+	Database string
+	// Kind is KindEmbedded or KindMongoDB, as system.health reports it.
+	Kind string
+	// Exclusive says no other daemon writes to this database (the embedded
+	// engine, which lives in one process): intents left by an earlier
+	// process are then abandoned at once, and other writers are not
+	// followed.
+	Exclusive bool
+	// ServerSelectionTimeout bounds how long an operation waits for an
+	// unreachable store before failing; 2 s by default.
+	ServerSelectionTimeout time.Duration
+	// RefreshInterval is how often other daemons' writes are looked for and
+	// abandoned intents reconciled; 2 s by default.
+	RefreshInterval time.Duration
+	// Directory is kept current with the store. Required.
+	Directory *org.Directory
+	// Logger receives state changes; slog.Default() when nil.
+	Logger *slog.Logger
+	// Failpoint, when set, is called after each step of a multi-step change
+	// with the step's name ("create:inserted", ...). An error stops the
+	// change right there, as a crash would: nothing is rolled back. Tests
+	// use it to prove that reconcile repairs every such stop.
+	Failpoint func(step string) error
+}
+
+// Store implements org.Store over MongoDB.
+type Store struct {
+	client *mongo.Client
+	db     *mongo.Database
+	orgs   *mongo.Collection
+	ops    *mongo.Collection
+	claims *mongo.Collection
+	meta   *mongo.Collection
+	audit  *mongo.Collection
+
+	dir       *org.Directory
+	kind      string
+	exclusive bool
+	refresh   time.Duration
+	instance  string
+	log       *slog.Logger
+	failpoint func(string) error
+
+	mu       sync.Mutex
+	inflight map[string]int // ids with a change under way in this process
+	suspects map[string]bool
+	seen     int64 // directory version this process has caught up with
+	own      map[int64]bool
+}
+
+var _ org.Store = (*Store)(nil)
+
+// Open connects to the store and loads the directory from it. It does not
+// reconcile; call Reconcile (or Run) for that.
+func Open(ctx context.Context, o Options) (*Store, error) {
+	if o.Directory == nil {
+		return nil, errors.New("mongo: Options.Directory is required")
+	}
+	if o.Database == "" {
+		o.Database = "orgd"
+	}
+	if o.Kind == "" {
+		o.Kind = KindMongoDB
+	}
+	if o.ServerSelectionTimeout == 0 {
+		o.ServerSelectionTimeout = 2 * time.Second
+	}
+	if o.RefreshInterval == 0 {
+		o.RefreshInterval = 2 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	client, err := mongo.Connect(options.Client().
+		ApplyURI(o.URI).
+		SetAppName("orgd").
+		SetServerSelectionTimeout(o.ServerSelectionTimeout).
+		SetConnectTimeout(o.ServerSelectionTimeout))
+	if err != nil {
+		return nil, fmt.Errorf("connect to store: %w", err)
+	}
+	db := client.Database(o.Database)
+	s := &Store{
+		client:    client,
+		db:        db,
+		orgs:      db.Collection(OrganizationsCollection),
+		ops:       db.Collection(OperatorsCollection),
+		claims:    db.Collection(ClaimsCollection),
+		meta:      db.Collection(MetaCollection),
+		audit:     db.Collection(AuditCollection),
+		dir:       o.Directory,
+		kind:      o.Kind,
+		exclusive: o.Exclusive,
+		refresh:   o.RefreshInterval,
+		instance:  org.NewID(),
+		log:       o.Logger,
+		failpoint: o.Failpoint,
+		inflight:  make(map[string]int),
+		suspects:  make(map[string]bool),
+		own:       make(map[int64]bool),
+	}
+	if err := s.Load(ctx); err != nil {
+		_ = client.Disconnect(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close stops following and disconnects from the store.
+func (s *Store) Close(ctx context.Context) error {
+	if !s.exclusive {
+		dctx, cancel := context.WithTimeout(ctx, time.Second)
+		_, _ = s.meta.DeleteOne(dctx, bson.D{{Key: "_id", Value: heartbeatID(s.instance)}})
+		cancel()
+	}
+	return s.client.Disconnect(ctx)
+}
+
+// Kind reports "embedded" or "mongodb".
+func (s *Store) Kind() string { return s.kind }
+
+// Instance is this process's id in intents and heartbeats.
+func (s *Store) Instance() string { return s.instance }
+
+// Database returns the database the store works in.
+func (s *Store) Database() *mongo.Database { return s.db }
+
+// Ping checks that the store answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.client.Ping(ctx, nil); err != nil {
+		return storeErr("ping", err)
+	}
+	return nil
+}
+
+// storeErr wraps a driver error with what was being done, marking the ones
+// that mean the store cannot be reached with org.ErrUnavailable.
+func storeErr(doing string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if unreachable(err) {
+		return fmt.Errorf("%s: %w: %w", doing, org.ErrUnavailable, err)
+	}
+	return fmt.Errorf("%s: %w", doing, err)
+}
+
+func unreachable(err error) bool {
+	var sse topology.ServerSelectionError
+	return errors.As(err, &sse) || mongo.IsNetworkError(err) ||
+		(mongo.IsTimeout(err) && !errors.Is(err, context.Canceled))
+}
+
+// step calls the failpoint after a step of a change.
+func (s *Store) step(name string) error {
+	if s.failpoint == nil {
+		return nil
+	}
+	if err := s.failpoint(name); err != nil {
+		return fmt.Errorf("failpoint %s: %w", name, err)
+	}
+	return nil
+}
+
+// begin marks a change to id as under way here, so that reconcile leaves
+// its intent alone; end undoes it. A change that fails is remembered as a
+// suspect: reconcile rereads it from the store.
+func (s *Store) begin(id string) {
+	s.mu.Lock()
+	s.inflight[id]++
+	s.mu.Unlock()
+}
+
+func (s *Store) end(id string, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inflight[id]--; s.inflight[id] <= 0 {
+		delete(s.inflight, id)
+	}
+	if err != nil {
+		s.suspects[id] = true
+	}
+}
+
+// tryBegin is begin, unless a change to id is already under way here.
+func (s *Store) tryBegin(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inflight[id] > 0 {
+		return false
+	}
+	s.inflight[id]++
+	return true
+}
+
+func now() time.Time {
+	// BSON dates hold milliseconds: keep no more, so that what a create
+	// returns equals what a later read returns.
+	return time.Now().UTC().Truncate(time.Millisecond)
+}
+
+func isCode(err error, codes ...int) bool {
+	var ce mongo.CommandError
+	if errors.As(err, &ce) {
+		for _, c := range codes {
+			if int(ce.Code) == c {
+				return true
+			}
+		}
+	}
+	var we mongo.WriteException
+	if errors.As(err, &we) {
+		for _, e := range we.WriteErrors {
+			for _, c := range codes {
+				if e.Code == c {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// MongoDB error codes this package looks for.
+const (
+	codeNamespaceNotFound = 26
+	codeNamespaceExists   = 48
+)

@@ -1,0 +1,87 @@
+package org
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Error codes of the domain. Transports map each to their own (JSON-RPC codes
+// in internal/server); EINTERNAL errors reach users only as "internal error".
+const (
+	EINVALID         = "invalid"         // bad input; Field names it
+	EUNAUTHENTICATED = "unauthenticated" // no, bad, expired or revoked token; wrong email or password
+	EFORBIDDEN       = "forbidden"       // authenticated, but not allowed
+	ENOTFOUND        = "not_found"       // no such thing, or not visible to the caller
+	ECONFLICT        = "conflict"        // a name, slug or email is taken, or a change is under way
+	ETHROTTLED       = "throttled"       // too many failed logins; RetryAfter says how long to wait
+	EUNAVAILABLE     = "unavailable"     // the store cannot be reached; the request did nothing
+	EINTERNAL        = "internal"        // a bug or an unexpected store answer
+)
+
+// Error is an error a caller can act on. Message is written for people and
+// never holds a password, a hash or a token.
+type Error struct {
+	Code    string
+	Message string
+
+	// Field names the input at fault, for EINVALID and ECONFLICT.
+	Field string
+	// Reason is a short machine-readable word for EINVALID, e.g. "too_long".
+	Reason string
+	// Existing names the organization that holds a taken name (ECONFLICT).
+	Existing string
+	// RetryAfter is set for ETHROTTLED.
+	RetryAfter time.Duration
+}
+
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("%s: %s (%s)", e.Code, e.Message, e.Field)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+// Errorf returns an Error with the given code.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Invalidf returns an EINVALID error naming field.
+func Invalidf(field, reason, format string, args ...any) *Error {
+	return &Error{Code: EINVALID, Field: field, Reason: reason, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of err when it is (or wraps) an *Error, and
+// EINTERNAL for anything else.
+func ErrorCode(err error) string {
+	var e *Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &e):
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the message of err when it is (or wraps) an *Error,
+// and "internal error" for anything else, so internals never reach users.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) && e.Code != EINTERNAL {
+		return e.Message
+	}
+	return "internal error"
+}
+
+// ErrUnavailable marks store errors that mean the store cannot be reached.
+// Stores wrap it; the service and transports test for it with errors.Is.
+var ErrUnavailable = &Error{Code: EUNAVAILABLE, Message: "the store cannot be reached; the request did nothing"}
+
+// errNotFound is what callers get for anything they may not see.
+func errNotFound(name string) *Error {
+	return Errorf(ENOTFOUND, "no organization named %q", name)
+}
+
+var errBadCredentials = Errorf(EUNAUTHENTICATED, "wrong email or password")

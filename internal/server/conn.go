@@ -1,0 +1,127 @@
+package server
+
+import (
+	"context"
+	"io"
+	"log"
+	"net"
+	"sync"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/sourcegraph/jsonrpc2"
+
+	"github.com/orgd/orgd/internal/org"
+)
+
+var errTooManyFiles = syscall.EMFILE
+
+// conn is one client connection.
+type conn struct {
+	srv    *Server
+	nc     net.Conn
+	peer   org.Peer
+	stream *lineStream
+	rpc    *jsonrpc2.Conn
+
+	slots    chan struct{} // bounds the requests served at once
+	active   atomic.Int32
+	inflight sync.WaitGroup
+
+	mu  sync.Mutex
+	sub *subscription
+}
+
+func (s *Server) accept(nc net.Conn) {
+	c := &conn{srv: s, nc: nc, peer: peerOf(nc), slots: make(chan struct{}, s.cfg.MaxInflight)}
+	st := newLineStream(nc, s.cfg.MaxMessageBytes, s.cfg.IdleTimeout, s.cfg.RequestTimeout)
+	st.busy = func() bool { return c.active.Load() > 0 }
+	st.waitIdle = c.inflight.Wait
+	st.onBad = func(code int, reason string) {
+		s.log.Debug("bad request line", "peer", c.peer.Key, "code", code, "reason", reason)
+	}
+	c.stream = st
+
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		nc.Close()
+		return
+	}
+	if len(s.conns) >= s.cfg.MaxConns {
+		s.mu.Unlock()
+		s.rejectBusy(nc)
+		return
+	}
+	s.conns[c] = struct{}{}
+	s.connWG.Add(1)
+	s.mu.Unlock()
+
+	c.rpc = jsonrpc2.NewConn(s.base, st, c, jsonrpc2.SetLogger(log.New(io.Discard, "", 0)))
+	s.log.Debug("connection opened", "peer", c.peer.Key)
+	go c.wait()
+}
+
+// wait cleans up after the connection ends.
+func (c *conn) wait() {
+	<-c.rpc.DisconnectNotify()
+	c.inflight.Wait()
+	c.mu.Lock()
+	if c.sub != nil {
+		c.sub.close()
+		c.sub = nil
+	}
+	c.mu.Unlock()
+	s := c.srv
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+	s.connWG.Done()
+	s.log.Debug("connection closed", "peer", c.peer.Key)
+}
+
+// stopReading makes the connection read no further requests; it closes
+// once those in flight are answered.
+func (c *conn) stopReading() {
+	c.stream.Stop()
+}
+
+// Handle implements jsonrpc2.Handler. It serves each request in its own
+// goroutine, at most MaxInflight at once per connection: past that it
+// blocks, and so does the reading of further requests, which holds back a
+// client that sends faster than orgd answers.
+func (c *conn) Handle(ctx context.Context, jc *jsonrpc2.Conn, req *jsonrpc2.Request) {
+	select {
+	case c.slots <- struct{}{}:
+	case <-ctx.Done():
+		return
+	}
+	c.active.Add(1)
+	c.inflight.Add(1)
+	go func() {
+		defer func() {
+			c.active.Add(-1)
+			<-c.slots
+			c.inflight.Done()
+		}()
+		c.srv.serve(ctx, c, jc, req)
+	}()
+}
+
+// setSubscription replaces the connection's subscription, if any.
+func (c *conn) setSubscription(sub *subscription) {
+	c.mu.Lock()
+	old := c.sub
+	c.sub = sub
+	c.mu.Unlock()
+	if old != nil {
+		old.close()
+	}
+}
+
+func remoteName(nc net.Conn) string {
+	if a := nc.RemoteAddr(); a != nil && a.String() != "" && a.String() != "@" {
+		return a.String()
+	}
+	return "unix"
+}

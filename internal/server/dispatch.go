@@ -1,0 +1,283 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sourcegraph/jsonrpc2"
+
+	"github.com/orgd/orgd/internal/org"
+	"github.com/orgd/orgd/rpc"
+)
+
+// route is one method: its name and documentation, the types of its params
+// and result, and the function that serves it. The same table dispatches
+// requests and generates rpc.discover's document, so the two cannot drift.
+type route struct {
+	name        string
+	summary     string
+	description string
+	params      reflect.Type
+	result      reflect.Type
+	// auth is set for methods that need params.token.
+	auth bool
+	// errors are the codes the method may return, besides -32602/-32603.
+	errors []int64
+	// notifies names the notification the method leads to, if any.
+	notifies *notification
+	call     func(ctx context.Context, c *call, raw json.RawMessage) (any, error)
+}
+
+type notification struct {
+	method string
+	params reflect.Type
+}
+
+// call is one request being served.
+type call struct {
+	conn *conn
+	// after runs once the reply has been written.
+	after []func()
+}
+
+// handler serves one method with decoded params.
+type handler[P, R any] func(ctx context.Context, c *call, p *P) (R, error)
+
+// method builds a route from a typed handler.
+func method[P, R any](name, summary string, h handler[P, R]) route {
+	return route{
+		name:    name,
+		summary: summary,
+		params:  reflect.TypeFor[P](),
+		result:  reflect.TypeFor[R](),
+		call: func(ctx context.Context, c *call, raw json.RawMessage) (any, error) {
+			var p P
+			if err := decodeParams(raw, &p); err != nil {
+				return nil, err
+			}
+			return h(ctx, c, &p)
+		},
+	}
+}
+
+func (r route) withAuth(codes ...int64) route {
+	r.auth = true
+	r.errors = append(append(r.errors, rpc.CodeUnauthenticated), codes...)
+	return r
+}
+
+func (r route) withErrors(codes ...int64) route {
+	r.errors = append(r.errors, codes...)
+	return r
+}
+
+func (r route) describedAs(d string) route {
+	r.description = d
+	return r
+}
+
+func (r route) notifying(method string, params reflect.Type) route {
+	r.notifies = &notification{method: method, params: params}
+	return r
+}
+
+// decodeParams decodes a params object into p, refusing unknown fields and
+// missing required ones (fields without omitempty; the token is checked
+// by authentication instead, which answers -32001).
+func decodeParams(raw json.RawMessage, p any) error {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		raw = json.RawMessage("{}")
+	}
+	if raw[0] != '{' {
+		return &rpc.Error{Code: rpc.CodeInvalidParams, Message: "params must be an object (by name)", Data: &rpc.ErrorData{Reason: "not_an_object"}}
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(p); err != nil {
+		return paramsError(err)
+	}
+	for _, f := range requiredFields(reflect.TypeOf(p).Elem()) {
+		if reflect.ValueOf(p).Elem().Field(f.index).IsZero() {
+			return &rpc.Error{Code: rpc.CodeInvalidParams, Message: f.name + " is required", Data: &rpc.ErrorData{Field: f.name, Reason: "required"}}
+		}
+	}
+	return nil
+}
+
+func paramsError(err error) *rpc.Error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return &rpc.Error{Code: rpc.CodeInvalidParams, Message: fmt.Sprintf("%s must be %s, not %s", te.Field, jsonKind(te.Type), te.Value),
+			Data: &rpc.ErrorData{Field: te.Field, Reason: "wrong_type"}}
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		field := strings.Trim(name, `"`)
+		return &rpc.Error{Code: rpc.CodeInvalidParams, Message: fmt.Sprintf("unknown param %q", field), Data: &rpc.ErrorData{Field: field, Reason: "unknown"}}
+	}
+	return &rpc.Error{Code: rpc.CodeInvalidParams, Message: "params: " + err.Error()}
+}
+
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		return "an integer"
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	}
+	return "a " + t.Kind().String()
+}
+
+type requiredField struct {
+	name  string
+	index int
+}
+
+var requiredCache sync.Map // reflect.Type → []requiredField
+
+func requiredFields(t reflect.Type) []requiredField {
+	if v, ok := requiredCache.Load(t); ok {
+		return v.([]requiredField)
+	}
+	var fs []requiredField
+	for i := range t.NumField() {
+		name, required := jsonField(t.Field(i))
+		if required && name != "token" && name != "-" {
+			fs = append(fs, requiredField{name: name, index: i})
+		}
+	}
+	requiredCache.Store(t, fs)
+	return fs
+}
+
+// jsonField returns a field's JSON name and whether it is required (has no
+// omitempty).
+func jsonField(f reflect.StructField) (name string, required bool) {
+	tag := f.Tag.Get("json")
+	name, opts, _ := strings.Cut(tag, ",")
+	if name == "" {
+		name = f.Name
+	}
+	return name, !strings.Contains(opts, "omitempty")
+}
+
+// serve answers one request.
+func (s *Server) serve(ctx context.Context, c *conn, jc *jsonrpc2.Conn, req *jsonrpc2.Request) {
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.RequestTimeout)
+	defer cancel()
+	cl := &call{conn: c}
+	result, err := s.dispatch(ctx, cl, req)
+	resp := &jsonrpc2.Response{ID: req.ID}
+	if err == nil && !req.Notif {
+		if err = resp.SetResult(result); err != nil {
+			err = fmt.Errorf("encode result: %w", err)
+		}
+	}
+	var code int64
+	if err != nil {
+		resp.Error = s.toRPCError(req.Method, err)
+		code = resp.Error.Code
+	}
+	if !req.Notif {
+		_ = jc.SendResponse(ctx, resp)
+		for _, f := range cl.after {
+			f()
+		}
+	}
+	if s.log.Enabled(ctx, slog.LevelDebug) {
+		s.log.Debug("request", "method", req.Method, "id", req.ID.String(), "notification", req.Notif,
+			"peer", c.peer.Key, "duration", time.Since(start), "code", code)
+	}
+}
+
+func (s *Server) dispatch(ctx context.Context, c *call, req *jsonrpc2.Request) (result any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("panic serving a request", "method", req.Method, "panic", p, "stack", string(debug.Stack()))
+			result, err = nil, fmt.Errorf("panic: %v", p)
+		}
+	}()
+	r, ok := s.methods[req.Method]
+	if !ok {
+		return nil, &rpc.Error{Code: rpc.CodeMethodNotFound, Message: fmt.Sprintf("method not found: %q; rpc.discover lists them", req.Method)}
+	}
+	var raw json.RawMessage
+	if req.Params != nil {
+		raw = *req.Params
+	}
+	return r.call(ctx, c, raw)
+}
+
+// toRPCError maps an error to its JSON-RPC code, once, at the edge.
+// Internal errors are logged and reach the client only as "internal error".
+func (s *Server) toRPCError(method string, err error) *jsonrpc2.Error {
+	var re *rpc.Error
+	if errors.As(err, &re) {
+		return jsonError(re)
+	}
+	var oe *org.Error
+	if !errors.As(err, &oe) {
+		oe = nil
+	}
+	e := &rpc.Error{Message: org.ErrorMessage(err)}
+	switch org.ErrorCode(err) {
+	case org.EINVALID:
+		e.Code = rpc.CodeInvalidParams
+		e.Data = &rpc.ErrorData{Field: oe.Field, Reason: oe.Reason}
+	case org.EUNAUTHENTICATED:
+		e.Code = rpc.CodeUnauthenticated
+	case org.EFORBIDDEN:
+		e.Code = rpc.CodeForbidden
+		if oe.Reason != "" {
+			e.Data = &rpc.ErrorData{Reason: oe.Reason}
+		}
+	case org.ENOTFOUND:
+		e.Code = rpc.CodeNotFound
+	case org.ECONFLICT:
+		e.Code = rpc.CodeConflict
+		reason := oe.Reason
+		if reason == "" {
+			reason = "taken"
+		}
+		e.Data = &rpc.ErrorData{Field: oe.Field, Reason: reason, Existing: oe.Existing}
+	case org.ETHROTTLED:
+		e.Code = rpc.CodeTooManyAttempts
+		e.Data = &rpc.ErrorData{RetryAfterS: max(1, int((oe.RetryAfter+time.Second-1)/time.Second))}
+	case org.EUNAVAILABLE:
+		e.Code = rpc.CodeStoreUnavailable
+		s.log.Warn("store unavailable", "method", method, "error", err)
+	default:
+		e.Code = rpc.CodeInternalError
+		switch {
+		case errors.Is(err, context.DeadlineExceeded):
+			e.Message = "the request took longer than --request-timeout"
+		case errors.Is(err, context.Canceled):
+			e.Message = "the request was cancelled"
+		default:
+			s.log.Error("internal error", "method", method, "error", err)
+		}
+	}
+	return jsonError(e)
+}
+
+func jsonError(e *rpc.Error) *jsonrpc2.Error {
+	je := &jsonrpc2.Error{Code: e.Code, Message: e.Message}
+	if e.Data != nil && *e.Data != (rpc.ErrorData{}) {
+		je.SetError(e.Data)
+	}
+	return je
+}

@@ -1,0 +1,206 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"time"
+
+	"github.com/orgd/orgd/internal/org"
+	"github.com/orgd/orgd/rpc"
+)
+
+// routes is the method table: every method orgd serves, in the order
+// rpc.discover lists them.
+func (s *Server) routes() []route {
+	return []route{
+		method(rpc.MethodAuthLogin, "Log in with email and password; returns a token.", s.authLogin).
+			describedAs("Unknown emails and wrong passwords get the same -32001 after about the same time. "+
+				"After 5 failures for one email, or 20 from one peer, within 15 minutes: -32029 with data.retry_after_s.").
+			withErrors(rpc.CodeUnauthenticated, rpc.CodeTooManyAttempts, rpc.CodeStoreUnavailable),
+		method(rpc.MethodAuthWhoami, "Tell who a token belongs to.", s.authWhoami).withAuth(),
+		method(rpc.MethodAuthBootstrap, "Create the first operator and log in as them.", s.authBootstrap).
+			describedAs("Works only while no operator exists, and only over the Unix socket for a peer running as root or as orgd's own user; -32003 otherwise.").
+			withErrors(rpc.CodeForbidden, rpc.CodeConflict, rpc.CodeStoreUnavailable),
+		method(rpc.MethodOrgCreate, "Create an organization, its admin and its collection.", s.orgCreate).
+			describedAs("Operators only, unless orgd runs with --allow-signup. A name whose slug another organization has gets -32009 naming it in data.existing.").
+			withErrors(rpc.CodeUnauthenticated, rpc.CodeForbidden, rpc.CodeConflict, rpc.CodeStoreUnavailable),
+		method(rpc.MethodOrgGet, "Get an organization by name or slug.", s.orgGet).
+			describedAs("An admin asking for another organization gets -32004, as for one that does not exist.").
+			withAuth(rpc.CodeNotFound),
+		method(rpc.MethodOrgList, "List organizations, a page at a time.", s.orgList).
+			describedAs("Sorted by name, case-insensitively, then by id. The cursor stays valid while organizations come and go. Admins see only their own.").
+			withAuth(),
+		method(rpc.MethodOrgUpdate, "Rename an organization, change its admin's email, or reset its admin's password.", s.orgUpdate).
+			describedAs("A rename renames the collection too (renameCollection: every document and _id kept). A password reset revokes the admin's tokens.").
+			withAuth(rpc.CodeNotFound, rpc.CodeConflict, rpc.CodeStoreUnavailable),
+		method(rpc.MethodOrgDelete, "Delete an organization, its admin and its collection.", s.orgDelete).
+			describedAs("confirm must equal name. The admin's tokens stop working.").
+			withAuth(rpc.CodeNotFound, rpc.CodeConflict, rpc.CodeStoreUnavailable),
+		method(rpc.MethodOrgStats, "Report an organization's documents, size and indexes.", s.orgStats).
+			describedAs("Figures come from collStats, never from counting documents.").
+			withAuth(rpc.CodeNotFound, rpc.CodeStoreUnavailable),
+		method(rpc.MethodOrgSubscribe, "Receive org.event notifications for the organizations you may see.", s.orgSubscribe).
+			describedAs("After the reply, the connection receives {type: created|updated|renamed|deleted, organization} "+
+				"as org.event notifications until it closes or the token expires or is revoked. A subscriber more than 256 events behind is dropped.").
+			withAuth().
+			notifying(rpc.NotificationOrgEvent, reflect.TypeFor[rpc.OrgEvent]()),
+		method(rpc.MethodSystemHealth, "Report the daemon's and the store's health.", s.systemHealth).
+			describedAs("Answers at once from the last store probe (every second); needs no token."),
+		method(rpc.MethodRPCDiscover, "Describe every method (OpenRPC).", s.rpcDiscover),
+	}
+}
+
+func (s *Server) authLogin(ctx context.Context, c *call, p *rpc.LoginParams) (rpc.Session, error) {
+	sess, err := s.svc.Login(ctx, p.Email, p.Password, c.conn.peer)
+	if err != nil {
+		return rpc.Session{}, err
+	}
+	return session(sess), nil
+}
+
+func (s *Server) authBootstrap(ctx context.Context, c *call, p *rpc.LoginParams) (rpc.Session, error) {
+	sess, err := s.svc.Bootstrap(ctx, p.Email, p.Password, c.conn.peer)
+	if err != nil {
+		return rpc.Session{}, err
+	}
+	s.log.Info("first operator created", "peer", c.conn.peer.Key)
+	return session(sess), nil
+}
+
+func session(s org.Session) rpc.Session {
+	out := rpc.Session{Token: s.Token, TokenType: "Bearer", ExpiresAt: s.ExpiresAt, Role: string(s.Role)}
+	if s.Role == org.RoleAdmin {
+		out.Org = &rpc.OrgRef{ID: s.OrgID, Name: s.OrgName}
+	}
+	return out
+}
+
+func (s *Server) authWhoami(_ context.Context, _ *call, p *rpc.TokenParams) (rpc.Whoami, error) {
+	who, err := s.svc.Authenticate(p.Token)
+	if err != nil {
+		return rpc.Whoami{}, err
+	}
+	out := rpc.Whoami{ID: who.AccountID, Email: who.Email, Role: string(who.Role)}
+	if who.Role == org.RoleAdmin {
+		out.Org = &rpc.OrgRef{ID: who.OrgID}
+		if o, ok := s.svc.Directory().Organization(who.OrgID); ok {
+			out.Org.Name = o.Name
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) orgCreate(ctx context.Context, _ *call, p *rpc.OrgCreateParams) (rpc.Organization, error) {
+	var who *org.Principal
+	if p.Token != "" {
+		var err error
+		if who, err = s.svc.Authenticate(p.Token); err != nil {
+			return rpc.Organization{}, err
+		}
+	}
+	o, err := s.svc.CreateOrganization(ctx, who, org.OrganizationCreate{Name: p.Name, AdminEmail: p.AdminEmail, AdminPassword: p.AdminPassword})
+	if err != nil {
+		return rpc.Organization{}, err
+	}
+	s.log.Info("organization created", "org_id", o.ID, "name", o.Name, "collection", o.Collection)
+	return organization(o), nil
+}
+
+func (s *Server) orgGet(_ context.Context, _ *call, p *rpc.OrgNameParams) (rpc.Organization, error) {
+	who, err := s.svc.Authenticate(p.Token)
+	if err != nil {
+		return rpc.Organization{}, err
+	}
+	o, err := s.svc.Organization(who, p.Name)
+	if err != nil {
+		return rpc.Organization{}, err
+	}
+	return organization(o), nil
+}
+
+func (s *Server) orgList(_ context.Context, _ *call, p *rpc.OrgListParams) (rpc.OrgList, error) {
+	who, err := s.svc.Authenticate(p.Token)
+	if err != nil {
+		return rpc.OrgList{}, err
+	}
+	page, err := s.svc.ListOrganizations(who, org.OrganizationFilter{Query: p.Query, Limit: p.Limit, Cursor: p.Cursor})
+	if err != nil {
+		return rpc.OrgList{}, err
+	}
+	out := rpc.OrgList{Items: make([]rpc.Organization, len(page.Items)), NextCursor: page.NextCursor, Total: page.Total}
+	for i, o := range page.Items {
+		out.Items[i] = organization(o)
+	}
+	return out, nil
+}
+
+func (s *Server) orgUpdate(ctx context.Context, _ *call, p *rpc.OrgUpdateParams) (rpc.Organization, error) {
+	who, err := s.svc.Authenticate(p.Token)
+	if err != nil {
+		return rpc.Organization{}, err
+	}
+	before, _ := s.svc.Organization(who, p.Name)
+	o, err := s.svc.UpdateOrganization(ctx, who, p.Name, org.OrganizationUpdate{Name: p.NewName, AdminEmail: p.AdminEmail, AdminPassword: p.AdminPassword})
+	if err != nil {
+		return rpc.Organization{}, err
+	}
+	if before.Name != o.Name {
+		s.log.Info("organization renamed", "org_id", o.ID, "from", before.Name, "to", o.Name, "collection", o.Collection)
+	} else {
+		s.log.Info("organization updated", "org_id", o.ID, "name", o.Name)
+	}
+	return organization(o), nil
+}
+
+func (s *Server) orgDelete(ctx context.Context, _ *call, p *rpc.OrgDeleteParams) (rpc.Deleted, error) {
+	who, err := s.svc.Authenticate(p.Token)
+	if err != nil {
+		return rpc.Deleted{}, err
+	}
+	if err := s.svc.DeleteOrganization(ctx, who, p.Name, p.Confirm); err != nil {
+		return rpc.Deleted{}, err
+	}
+	s.log.Info("organization deleted", "name", p.Name, "by", who.AccountID)
+	return rpc.Deleted{Deleted: true}, nil
+}
+
+func (s *Server) orgStats(ctx context.Context, _ *call, p *rpc.OrgNameParams) (rpc.OrgStats, error) {
+	who, err := s.svc.Authenticate(p.Token)
+	if err != nil {
+		return rpc.OrgStats{}, err
+	}
+	st, err := s.svc.OrganizationStats(ctx, who, p.Name)
+	if err != nil {
+		return rpc.OrgStats{}, err
+	}
+	return rpc.OrgStats{Documents: st.Documents, SizeBytes: st.SizeBytes, Indexes: st.Indexes}, nil
+}
+
+func (s *Server) systemHealth(_ context.Context, _ *call, _ *rpc.HealthParams) (rpc.Health, error) {
+	h := s.svc.StoreHealth()
+	n, maxN := s.svc.Tenants()
+	status := "ok"
+	if !h.OK {
+		status = "degraded"
+	}
+	return rpc.Health{
+		Status:     status,
+		Version:    s.cfg.Version,
+		UptimeS:    int64(s.uptime() / time.Second),
+		Store:      rpc.StoreHealth{Kind: h.Kind, OK: h.OK, LatencyMS: float64(h.Latency.Microseconds()) / 1000},
+		Tenants:    n,
+		MaxTenants: maxN,
+	}, nil
+}
+
+func (s *Server) rpcDiscover(_ context.Context, _ *call, _ *rpc.DiscoverParams) (json.RawMessage, error) {
+	return s.doc, nil
+}
+
+func organization(o org.Organization) rpc.Organization {
+	return rpc.Organization{
+		ID: o.ID, Name: o.Name, Slug: o.Slug, Collection: o.Collection, AdminEmail: o.AdminEmail,
+		State: string(o.State), CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
+	}
+}

@@ -1,0 +1,270 @@
+package server
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/orgd/orgd/rpc"
+)
+
+// lineStream is the newline-delimited framing of every listener, as a
+// jsonrpc2.ObjectStream. It does what the library leaves out:
+//
+//   - a line that is not JSON is answered with -32700 (id null), and the
+//     connection stays open (the library would drop it);
+//   - a line that is JSON but not a JSON-RPC 2.0 request is answered with
+//     -32600, and the connection stays open;
+//   - a line over the size limit is answered with -32600, and the
+//     connection is closed (the library has no limit);
+//   - a connection silent for the idle timeout, with no request in flight,
+//     is closed, even halfway through a line;
+//   - a write that the client does not read within the write timeout
+//     closes the connection, so a client that never reads cannot make orgd
+//     hold its replies without bound.
+type lineStream struct {
+	nc           net.Conn
+	r            *bufio.Reader
+	maxLine      int
+	idle         time.Duration
+	writeTimeout time.Duration
+	// busy reports whether requests of this connection are in flight.
+	busy func() bool
+	// waitIdle returns when no request is in flight; a stopped stream
+	// waits for it before it reports the end of the connection.
+	waitIdle func()
+	onBad    func(code int, reason string)
+
+	buf []byte // the line being assembled, when it spans reads
+
+	dmu     sync.Mutex // orders Stop against the arming of read deadlines
+	stopped bool
+
+	wmu sync.Mutex
+}
+
+// errLineTooLong ends a connection whose client sent an oversized line.
+var errLineTooLong = errors.New("line over the size limit")
+
+// errIdle ends a connection that stayed silent for the idle timeout.
+var errIdle = errors.New("idle timeout")
+
+func newLineStream(nc net.Conn, maxLine int, idle, writeTimeout time.Duration) *lineStream {
+	return &lineStream{
+		nc:           nc,
+		r:            bufio.NewReaderSize(nc, 64<<10),
+		maxLine:      maxLine,
+		idle:         idle,
+		writeTimeout: writeTimeout,
+		busy:         func() bool { return false },
+		waitIdle:     func() {},
+		onBad:        func(int, string) {},
+	}
+}
+
+// ReadObject reads the next request line into v.
+func (s *lineStream) ReadObject(v any) error {
+	for {
+		line, err := s.readLine()
+		if err != nil {
+			return err
+		}
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		if code, msg, id := checkRequest(line); code != 0 {
+			s.onBad(code, msg)
+			if err := s.writeError(id, code, msg); err != nil {
+				return err
+			}
+			continue
+		}
+		return json.Unmarshal(line, v)
+	}
+}
+
+// readLine returns the next line, without copying it when it arrived whole.
+// The result is valid until the next call.
+func (s *lineStream) readLine() ([]byte, error) {
+	s.buf = s.buf[:0]
+	for {
+		if !s.arm() {
+			s.waitIdle()
+			return nil, io.EOF
+		}
+		chunk, err := s.r.ReadSlice('\n')
+		if err == nil && len(s.buf) == 0 {
+			if len(chunk) > s.maxLine {
+				return nil, s.tooLong()
+			}
+			return chunk, nil
+		}
+		s.buf = append(s.buf, chunk...)
+		if len(s.buf) > s.maxLine {
+			return nil, s.tooLong()
+		}
+		switch {
+		case err == nil:
+			return s.buf, nil
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			if s.isStopped() {
+				s.waitIdle()
+				return nil, io.EOF
+			}
+			if len(s.buf) == 0 && s.busy() {
+				continue // waiting on our answers is not idleness
+			}
+			return nil, errIdle
+		case errors.Is(err, io.EOF) && len(s.buf) > 0:
+			return s.buf, nil // a last line without its newline
+		}
+		return nil, err
+	}
+}
+
+// arm sets the idle deadline for the next read, unless the stream was
+// stopped.
+func (s *lineStream) arm() bool {
+	s.dmu.Lock()
+	defer s.dmu.Unlock()
+	if s.stopped {
+		return false
+	}
+	if s.idle > 0 {
+		_ = s.nc.SetReadDeadline(time.Now().Add(s.idle))
+	}
+	return true
+}
+
+// Stop makes the stream read no further requests: a read under way ends at
+// once, and the stream reports the end of the connection as soon as the
+// requests in flight are answered.
+func (s *lineStream) Stop() {
+	s.dmu.Lock()
+	defer s.dmu.Unlock()
+	s.stopped = true
+	_ = s.nc.SetReadDeadline(time.Now())
+}
+
+func (s *lineStream) isStopped() bool {
+	s.dmu.Lock()
+	defer s.dmu.Unlock()
+	return s.stopped
+}
+
+func (s *lineStream) tooLong() error {
+	msg := fmt.Sprintf("message over %d bytes (--max-message-bytes); closing the connection", s.maxLine)
+	s.onBad(rpc.CodeInvalidRequest, msg)
+	_ = s.writeError(nil, rpc.CodeInvalidRequest, msg)
+	return errLineTooLong
+}
+
+// checkRequest tells whether line is a JSON-RPC 2.0 request the library may
+// have. When it is not, it returns the error code and message to answer
+// with, and the request's id when one could be read (else nil: id null).
+func checkRequest(line []byte) (code int, msg string, id json.RawMessage) {
+	if !json.Valid(line) {
+		return rpc.CodeParseError, "parse error: the line is not valid JSON", nil
+	}
+	switch line[0] {
+	case '{':
+	case '[':
+		return rpc.CodeInvalidRequest, "invalid request: batches are not supported; send one request per line", nil
+	default:
+		return rpc.CodeInvalidRequest, "invalid request: want a JSON-RPC 2.0 request object", nil
+	}
+	var r struct {
+		JSONRPC *string         `json:"jsonrpc"`
+		Method  *string         `json:"method"`
+		ID      json.RawMessage `json:"id"`
+		Result  json.RawMessage `json:"result"`
+		Error   json.RawMessage `json:"error"`
+	}
+	if err := json.Unmarshal(line, &r); err != nil {
+		return rpc.CodeInvalidRequest, "invalid request: jsonrpc and method must be strings", nil
+	}
+	if len(r.ID) > 0 && !validID(r.ID) {
+		return rpc.CodeInvalidRequest, "invalid request: id must be a string or a non-negative integer", nil
+	}
+	switch {
+	case r.JSONRPC == nil || *r.JSONRPC != "2.0":
+		return rpc.CodeInvalidRequest, `invalid request: "jsonrpc" must be "2.0"`, r.ID
+	case r.Method == nil || *r.Method == "":
+		return rpc.CodeInvalidRequest, `invalid request: "method" is missing`, r.ID
+	case r.Result != nil || r.Error != nil:
+		return rpc.CodeInvalidRequest, "invalid request: orgd takes requests, not responses", r.ID
+	}
+	return 0, "", nil
+}
+
+// validID accepts the ids the library can echo: strings, and integers from
+// 0 to 2^63-1. Null is refused: the library would take the request for a
+// notification and never answer.
+func validID(raw json.RawMessage) bool {
+	if string(raw) == "null" {
+		return false
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return true
+	}
+	var n int64
+	return json.Unmarshal(raw, &n) == nil && n >= 0
+}
+
+type errorLine struct {
+	JSONRPC string          `json:"jsonrpc"`
+	ID      json.RawMessage `json:"id"`
+	Error   rpc.Error       `json:"error"`
+}
+
+// writeError answers a line the library never sees.
+func (s *lineStream) writeError(id json.RawMessage, code int, msg string) error {
+	if id == nil {
+		id = json.RawMessage("null")
+	}
+	b, err := json.Marshal(errorLine{JSONRPC: "2.0", ID: id, Error: rpc.Error{Code: int64(code), Message: msg}})
+	if err != nil {
+		return err
+	}
+	return s.write(b)
+}
+
+// WriteObject writes v as one line.
+func (s *lineStream) WriteObject(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return s.write(b)
+}
+
+func (s *lineStream) write(b []byte) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if s.writeTimeout > 0 {
+		_ = s.nc.SetWriteDeadline(time.Now().Add(s.writeTimeout))
+	}
+	if _, err := s.nc.Write(append(b, '\n')); err != nil {
+		// A client that does not read its replies: let it go rather than
+		// hold replies for it.
+		s.nc.Close()
+		return err
+	}
+	return nil
+}
+
+// Close closes the connection.
+func (s *lineStream) Close() error {
+	return s.nc.Close()
+}

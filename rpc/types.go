@@ -1,0 +1,206 @@
+// Package rpc is orgd's public JSON-RPC 2.0 contract: method names, the
+// params and results of every method, error codes, the OpenRPC document's
+// types, and a typed Client that other Go programs can import.
+//
+// Framing is one JSON object per line on every listener, so
+//
+//	echo '{"jsonrpc":"2.0","id":1,"method":"system.health"}' | socat - UNIX-CONNECT:/run/orgd/orgd.sock
+//
+// works. Authenticated methods take the token as params.token.
+package rpc
+
+import "time"
+
+// Method names.
+const (
+	MethodAuthLogin     = "auth.login"
+	MethodAuthWhoami    = "auth.whoami"
+	MethodAuthBootstrap = "auth.bootstrap"
+	MethodOrgCreate     = "org.create"
+	MethodOrgGet        = "org.get"
+	MethodOrgList       = "org.list"
+	MethodOrgUpdate     = "org.update"
+	MethodOrgDelete     = "org.delete"
+	MethodOrgStats      = "org.stats"
+	MethodOrgSubscribe  = "org.subscribe"
+	MethodSystemHealth  = "system.health"
+	MethodRPCDiscover   = "rpc.discover"
+
+	// NotificationOrgEvent is the notification a subscriber receives; its
+	// params are an OrgEvent.
+	NotificationOrgEvent = "org.event"
+)
+
+// Roles.
+const (
+	RoleOperator = "operator"
+	RoleAdmin    = "admin"
+)
+
+// Organization states. Anything but StateActive is a change under way.
+const (
+	StateActive       = "active"
+	StateProvisioning = "provisioning"
+	StateRenaming     = "renaming"
+	StateUpdating     = "updating"
+	StateDeleting     = "deleting"
+)
+
+// Event types of OrgEvent.
+const (
+	EventCreated = "created"
+	EventUpdated = "updated"
+	EventRenamed = "renamed"
+	EventDeleted = "deleted"
+)
+
+// Organization is a tenant as the API shows it. Times are RFC 3339, UTC.
+type Organization struct {
+	ID         string    `json:"id"`
+	Name       string    `json:"name"`
+	Slug       string    `json:"slug"`
+	Collection string    `json:"collection"`
+	AdminEmail string    `json:"admin_email"`
+	State      string    `json:"state"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// OrgRef names an organization in results about accounts.
+type OrgRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// LoginParams are the params of auth.login and auth.bootstrap.
+type LoginParams struct {
+	Email    string `json:"email" doc:"the account's email, compared case-insensitively"`
+	Password string `json:"password" doc:"8–72 bytes"`
+}
+
+// Session is the result of auth.login and auth.bootstrap.
+type Session struct {
+	Token     string    `json:"token" doc:"a JWT (EdDSA); pass it as params.token"`
+	TokenType string    `json:"token_type" doc:"always \"Bearer\""`
+	ExpiresAt time.Time `json:"expires_at"`
+	Role      string    `json:"role" doc:"operator or admin"`
+	Org       *OrgRef   `json:"org" doc:"the admin's organization; null for an operator"`
+}
+
+// TokenParams are the params of methods that take only a token.
+type TokenParams struct {
+	Token string `json:"token" doc:"from auth.login"`
+}
+
+// Whoami is the result of auth.whoami.
+type Whoami struct {
+	ID    string  `json:"id" doc:"the account id"`
+	Email string  `json:"email"`
+	Role  string  `json:"role"`
+	Org   *OrgRef `json:"org" doc:"the admin's organization; null for an operator"`
+}
+
+// OrgCreateParams are the params of org.create.
+type OrgCreateParams struct {
+	Token         string `json:"token,omitempty" doc:"an operator's token; may be omitted when orgd runs with --allow-signup"`
+	Name          string `json:"name" doc:"1–64 printable characters, no leading or trailing space"`
+	AdminEmail    string `json:"admin_email" doc:"the organization admin's email, unique across all accounts"`
+	AdminPassword string `json:"admin_password" doc:"8–72 bytes"`
+}
+
+// OrgNameParams are the params of org.get and org.stats.
+type OrgNameParams struct {
+	Token string `json:"token" doc:"from auth.login"`
+	Name  string `json:"name" doc:"the organization's name or slug"`
+}
+
+// OrgListParams are the params of org.list.
+type OrgListParams struct {
+	Token  string `json:"token" doc:"from auth.login"`
+	Query  string `json:"query,omitempty" doc:"a case-insensitive substring of the name, slug or admin email"`
+	Limit  int    `json:"limit,omitempty" doc:"page size, 1–500; 50 when omitted"`
+	Cursor string `json:"cursor,omitempty" doc:"next_cursor of the previous page"`
+}
+
+// OrgList is the result of org.list.
+type OrgList struct {
+	Items      []Organization `json:"items" doc:"sorted by name, case-insensitively, then by id"`
+	NextCursor string         `json:"next_cursor" doc:"pass as cursor for the next page; empty on the last page"`
+	Total      int            `json:"total" doc:"every organization the query matches, on all pages"`
+}
+
+// OrgUpdateParams are the params of org.update. Omitted fields stay as they
+// are.
+type OrgUpdateParams struct {
+	Token         string  `json:"token" doc:"from auth.login"`
+	Name          string  `json:"name" doc:"the organization's current name or slug"`
+	NewName       *string `json:"new_name,omitempty" doc:"renames the organization, its slug and its collection"`
+	AdminEmail    *string `json:"admin_email,omitempty" doc:"the admin's new email"`
+	AdminPassword *string `json:"admin_password,omitempty" doc:"the admin's new password, 8–72 bytes; revokes the admin's tokens"`
+}
+
+// OrgDeleteParams are the params of org.delete.
+type OrgDeleteParams struct {
+	Token   string `json:"token" doc:"from auth.login"`
+	Name    string `json:"name" doc:"the organization's name or slug"`
+	Confirm string `json:"confirm" doc:"must equal name"`
+}
+
+// Deleted is the result of org.delete.
+type Deleted struct {
+	Deleted bool `json:"deleted"`
+}
+
+// OrgStats is the result of org.stats: the collection's figures as the
+// store reports them.
+type OrgStats struct {
+	Documents int64 `json:"documents"`
+	SizeBytes int64 `json:"size_bytes"`
+	Indexes   int64 `json:"indexes"`
+}
+
+// Subscribed is the result of org.subscribe.
+type Subscribed struct {
+	Subscribed bool `json:"subscribed"`
+}
+
+// OrgEvent is the params of an org.event notification.
+type OrgEvent struct {
+	Type         string       `json:"type" doc:"created, updated, renamed or deleted"`
+	Organization Organization `json:"organization"`
+}
+
+// HealthParams are the (empty) params of system.health.
+type HealthParams struct{}
+
+// Health is the result of system.health. It answers at once from the last
+// probe of the store (every second), never waiting on a store that is down.
+type Health struct {
+	Status     string      `json:"status" doc:"ok, or degraded when the store cannot be reached"`
+	Version    string      `json:"version"`
+	UptimeS    int64       `json:"uptime_s"`
+	Store      StoreHealth `json:"store"`
+	Tenants    int         `json:"tenants"`
+	MaxTenants int         `json:"max_tenants" doc:"0 means no limit"`
+}
+
+// StoreHealth is the store part of Health.
+type StoreHealth struct {
+	Kind      string  `json:"kind" doc:"embedded or mongodb"`
+	OK        bool    `json:"ok"`
+	LatencyMS float64 `json:"latency_ms" doc:"round trip of the last probe"`
+}
+
+// DiscoverParams are the (empty) params of rpc.discover.
+type DiscoverParams struct{}
+
+// TakesToken reports whether method takes params.token: every method but
+// auth.login, auth.bootstrap, system.health and rpc.discover. (org.create
+// takes one, but may go without under --allow-signup.)
+func TakesToken(method string) bool {
+	switch method {
+	case MethodAuthLogin, MethodAuthBootstrap, MethodSystemHealth, MethodRPCDiscover:
+		return false
+	}
+	return true
+}
