@@ -83,3 +83,22 @@ func checkClean(t *testing.T, d *testenv.Daemon) {
 		t.Errorf("broken invariant: %s", p)
 	}
 }
+
+// nextEvent returns the next event that keep accepts, failing after 10 s.
+func nextEvent(t *testing.T, events <-chan rpc.OrgEvent, keep func(rpc.OrgEvent) bool) rpc.OrgEvent {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				t.Fatal("subscription ended")
+			}
+			if keep(ev) {
+				return ev
+			}
+		case <-timeout:
+			t.Fatal("no event within 10 s")
+		}
+	}
+}

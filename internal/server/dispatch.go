@@ -45,6 +45,7 @@ type notification struct {
 // call is one request being served.
 type call struct {
 	conn *conn
+	rpc  *jsonrpc2.Conn
 	// after runs once the reply has been written.
 	after []func()
 }
@@ -179,7 +180,7 @@ func (s *Server) serve(ctx context.Context, c *conn, jc *jsonrpc2.Conn, req *jso
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.RequestTimeout)
 	defer cancel()
-	cl := &call{conn: c}
+	cl := &call{conn: c, rpc: jc}
 	result, err := s.dispatch(ctx, cl, req)
 	resp := &jsonrpc2.Response{ID: req.ID}
 	if err == nil && !req.Notif {

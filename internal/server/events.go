@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 
+	"github.com/sourcegraph/jsonrpc2"
+
 	"github.com/orgd/orgd/internal/org"
 	"github.com/orgd/orgd/rpc"
 )
@@ -27,15 +29,15 @@ func (s *Server) orgSubscribe(ctx context.Context, c *call, p *rpc.TokenParams) 
 	token := p.Token
 	// Events queue in the subscription until the reply is out, so the
 	// subscriber sees the reply first.
-	c.after = append(c.after, func() { go s.forward(c.conn, sub, token) })
+	c.after = append(c.after, func() { go s.forward(c.conn, c.rpc, sub, token) })
 	return rpc.Subscribed{Subscribed: true}, nil
 }
 
 // forward sends the subscription's events until it ends, the connection
 // closes, or the token stops being valid (expired or revoked).
-func (s *Server) forward(c *conn, sub *subscription, token string) {
+func (s *Server) forward(c *conn, jc *jsonrpc2.Conn, sub *subscription, token string) {
 	defer sub.close()
-	done := c.rpc.DisconnectNotify()
+	done := jc.DisconnectNotify()
 	for {
 		select {
 		case <-done:
@@ -52,7 +54,7 @@ func (s *Server) forward(c *conn, sub *subscription, token string) {
 				return
 			}
 			msg := rpc.OrgEvent{Type: string(ev.Type), Organization: organization(ev.Organization)}
-			if err := c.rpc.Notify(context.Background(), rpc.NotificationOrgEvent, msg); err != nil {
+			if err := jc.Notify(context.Background(), rpc.NotificationOrgEvent, msg); err != nil {
 				return
 			}
 		}

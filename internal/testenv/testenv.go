@@ -41,6 +41,12 @@ type Options struct {
 	DB string
 	// Log receives the daemon's log; discarded when nil.
 	Log io.Writer
+	// Embedded runs the store engine inside the daemon, as orgd does by
+	// default. Otherwise the daemon gets --mongo-uri: the MongoDB of
+	// ORGD_TEST_MONGO_URI, or else a database of its own on an engine in
+	// a child process shared by the tests of this process (which keeps the
+	// engine out of the race detector's way).
+	Embedded bool
 }
 
 // Daemon is an orgd started for a test.
@@ -91,8 +97,15 @@ func Config(t testing.TB, o Options) daemon.Config {
 	cfg.Listen = []string{"unix://" + filepath.Join(cfg.DataDir, "orgd.sock")}
 	cfg.BcryptCost = 10
 	cfg.RefreshInterval = 200 * time.Millisecond
+	// A loaded machine running the race detector can be slow to answer;
+	// tests of the store timeout set their own.
+	cfg.StoreTimeout = 10 * time.Second
 	cfg.Version = "test"
-	if uri := os.Getenv(MongoURIEnv); uri != "" {
+	uri := os.Getenv(MongoURIEnv)
+	if uri == "" && !o.Embedded {
+		uri = sharedStore(t)
+	}
+	if uri != "" {
 		cfg.MongoURI = uri
 		cfg.DB = o.DB
 		if cfg.DB == "" {

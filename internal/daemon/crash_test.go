@@ -1,0 +1,254 @@
+package daemon_test
+
+import (
+	"errors"
+	"sync"
+	"testing"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/orgd/orgd/internal/testenv"
+	"github.com/orgd/orgd/rpc"
+)
+
+// crashAt makes the store stop a change right after one named step, once
+// armed, and only once, as a crash there would.
+type crashAt struct {
+	mu    sync.Mutex
+	step  string
+	armed bool
+	fired bool
+}
+
+// arm makes the next pass through the step crash.
+func (c *crashAt) arm() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.armed = true
+}
+
+var errCrash = errors.New("simulated crash")
+
+func (c *crashAt) hook(step string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.armed && !c.fired && step == c.step {
+		c.fired = true
+		return errCrash
+	}
+	return nil
+}
+
+func (c *crashAt) didFire() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.fired
+}
+
+// crashEnv is a daemon whose store crashes at a step, and which is then
+// restarted on the same store, as after a real crash.
+type crashEnv struct {
+	t     *testing.T
+	d     *testenv.Daemon
+	crash    *crashAt
+	op       string
+	embedded bool
+}
+
+// newCrashEnv starts a daemon that will crash at step once armed. With
+// embedded set, it runs the engine in process, where a restarted daemon
+// knows at once that intents left in the store are abandoned; otherwise it
+// tells from the old daemon's heartbeat.
+func newCrashEnv(t *testing.T, step string, embedded bool) *crashEnv {
+	crash := &crashAt{step: step}
+	d := testenv.Start(t, testenv.Options{Failpoint: crash.hook, Embedded: embedded})
+	return &crashEnv{t: t, d: d, crash: crash, op: d.Operator(t), embedded: embedded}
+}
+
+// restart stops the daemon and starts a new one on the same store, which
+// reconciles what the crash left.
+func (e *crashEnv) restart() {
+	e.t.Helper()
+	if !e.crash.didFire() {
+		e.t.Fatalf("the failpoint %s never fired", e.crash.step)
+	}
+	e.d.Stop(e.t)
+	e.d = testenv.Start(e.t, testenv.Options{DataDir: e.d.DataDir, DB: e.d.DB, Embedded: e.embedded})
+	checkClean(e.t, e.d)
+}
+
+func (e *crashEnv) client() *rpc.Client { return e.d.Client(e.t) }
+
+// fill puts n documents into an organization's collection and returns
+// their ids.
+func fill(t *testing.T, d *testenv.Daemon, collection string, n int) map[bson.ObjectID]bool {
+	t.Helper()
+	ids := map[bson.ObjectID]bool{}
+	var docs []any
+	for i := range n {
+		id := bson.NewObjectID()
+		ids[id] = true
+		docs = append(docs, bson.D{{Key: "_id", Value: id}, {Key: "i", Value: i}})
+	}
+	if _, err := d.Store().Database().Collection(collection).InsertMany(ctxT(t), docs); err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+// wantDocuments fails unless collection holds exactly the documents ids.
+func wantDocuments(t *testing.T, d *testenv.Daemon, collection string, ids map[bson.ObjectID]bool) {
+	t.Helper()
+	cur, err := d.Store().Database().Collection(collection).Find(ctxT(t), bson.D{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var docs []struct {
+		ID bson.ObjectID `bson:"_id"`
+	}
+	if err := cur.All(ctxT(t), &docs); err != nil {
+		t.Fatal(err)
+	}
+	if len(docs) != len(ids) {
+		t.Fatalf("%s holds %d documents, want %d", collection, len(docs), len(ids))
+	}
+	for _, doc := range docs {
+		if !ids[doc.ID] {
+			t.Fatalf("%s holds document %s, which was not there before", collection, doc.ID.Hex())
+		}
+	}
+}
+
+func TestCrashDuringCreateIsRolledBack(t *testing.T) {
+	for _, step := range []string{"create:inserted", "create:claimed-slug", "create:claimed-email", "create:collection"} {
+		t.Run("after "+step, func(t *testing.T) {
+			e := newCrashEnv(t, step, false)
+			bystander := create(t, e.client(), e.op, "Bystander")
+			kept := fill(t, e.d, bystander.Collection, 50)
+
+			e.crash.arm()
+			_, err := e.client().CreateOrg(ctxT(t), rpc.OrgCreateParams{Token: e.op, Name: "Phoenix", AdminEmail: adminEmail("Phoenix"), AdminPassword: adminPassword})
+			if err == nil {
+				t.Fatal("create succeeded through a crash")
+			}
+			e.restart()
+
+			_, err = e.client().GetOrg(ctxT(t), e.op, "Phoenix")
+			wantCode(t, err, rpc.CodeNotFound)
+			wantDocuments(t, e.d, bystander.Collection, kept)
+			// Name, slug and email are free again.
+			create(t, e.client(), e.op, "Phoenix")
+			checkClean(t, e.d)
+		})
+	}
+}
+
+func TestCrashDuringRenameIsFinishedOrRolledBack(t *testing.T) {
+	steps := []struct {
+		step      string
+		committed bool
+	}{
+		{"rename:intent", false},
+		{"rename:claimed-slug", false},
+		{"rename:claimed-email", false},
+		{"rename:collection", false},
+		{"rename:committed", true},
+		{"rename:released", true},
+	}
+	for _, s := range steps {
+		t.Run("after "+s.step, func(t *testing.T) {
+			e := newCrashEnv(t, s.step, false)
+			o := create(t, e.client(), e.op, "Before")
+			ids := fill(t, e.d, o.Collection, 200)
+
+			e.crash.arm()
+			newName, newEmail := "After", "after-admin@example.com"
+			_, err := e.client().UpdateOrg(ctxT(t), rpc.OrgUpdateParams{Token: e.op, Name: "Before", NewName: &newName, AdminEmail: &newEmail})
+			if err == nil {
+				t.Fatal("rename succeeded through a crash")
+			}
+			e.restart()
+
+			wantName, wantEmail, gone := "Before", adminEmail("Before"), "After"
+			if s.committed {
+				wantName, wantEmail, gone = "After", newEmail, "Before"
+			}
+			got, err := e.client().GetOrg(ctxT(t), e.op, wantName)
+			if err != nil {
+				t.Fatalf("after reconcile, %q: %v", wantName, err)
+			}
+			if got.ID != o.ID || got.State != rpc.StateActive || got.AdminEmail != wantEmail {
+				t.Errorf("after reconcile: %+v", got)
+			}
+			_, err = e.client().GetOrg(ctxT(t), e.op, gone)
+			wantCode(t, err, rpc.CodeNotFound)
+			wantDocuments(t, e.d, got.Collection, ids)
+			if _, err := e.client().Login(ctxT(t), wantEmail, adminPassword); err != nil {
+				t.Errorf("admin login with %s: %v", wantEmail, err)
+			}
+		})
+	}
+}
+
+func TestCrashDuringDeleteIsFinished(t *testing.T) {
+	for _, step := range []string{"delete:intent", "delete:dropped", "delete:released"} {
+		t.Run("after "+step, func(t *testing.T) {
+			e := newCrashEnv(t, step, true)
+			bystander := create(t, e.client(), e.op, "Bystander")
+			kept := fill(t, e.d, bystander.Collection, 50)
+			o := create(t, e.client(), e.op, "Doomed")
+			fill(t, e.d, o.Collection, 50)
+
+			e.crash.arm()
+			if err := e.client().DeleteOrg(ctxT(t), e.op, "Doomed"); err == nil {
+				t.Fatal("delete succeeded through a crash")
+			}
+			e.restart()
+
+			_, err := e.client().GetOrg(ctxT(t), e.op, "Doomed")
+			wantCode(t, err, rpc.CodeNotFound)
+			names, err := e.d.Store().Database().ListCollectionNames(ctxT(t), bson.D{{Key: "name", Value: o.Collection}})
+			if err != nil || len(names) != 0 {
+				t.Errorf("collection of the deleted organization: %v, %v", names, err)
+			}
+			wantDocuments(t, e.d, bystander.Collection, kept)
+			create(t, e.client(), e.op, "Doomed")
+		})
+	}
+}
+
+func TestCrashDuringBootstrapIsRolledBack(t *testing.T) {
+	for _, step := range []string{"operator:inserted", "operator:claimed-bootstrap", "operator:claimed-email"} {
+		t.Run("after "+step, func(t *testing.T) {
+			crash := &crashAt{step: step, armed: true}
+			d := testenv.Start(t, testenv.Options{Failpoint: crash.hook})
+			if _, err := d.Client(t).Bootstrap(ctxT(t), "ops@example.com", "operator-password"); err == nil {
+				t.Fatal("bootstrap succeeded through a crash")
+			}
+			e := &crashEnv{t: t, d: d, crash: crash}
+			e.restart()
+			if _, err := e.client().Bootstrap(ctxT(t), "ops@example.com", "operator-password"); err != nil {
+				t.Fatalf("bootstrap after the crash was rolled back: %v", err)
+			}
+			checkClean(t, e.d)
+		})
+	}
+}
+
+func TestReconcileRepairsWithoutARestart(t *testing.T) {
+	e := newCrashEnv(t, "rename:committed", false)
+	o := create(t, e.client(), e.op, "Live")
+	ids := fill(t, e.d, o.Collection, 20)
+	e.crash.arm()
+	newName := "Live Renamed"
+	if _, err := e.client().UpdateOrg(ctxT(t), rpc.OrgUpdateParams{Token: e.op, Name: "Live", NewName: &newName}); err == nil {
+		t.Fatal("rename succeeded through a crash")
+	}
+	// The running daemon notices on its own, within its refresh interval.
+	waitFor(t, "the rename to be finished", func() bool {
+		got, err := e.client().GetOrg(ctxT(t), e.op, newName)
+		return err == nil && got.State == rpc.StateActive
+	})
+	wantDocuments(t, e.d, "org_live_renamed", ids)
+	checkClean(t, e.d)
+}

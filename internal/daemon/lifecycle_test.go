@@ -1,0 +1,232 @@
+package daemon_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"io"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orgd/orgd/internal/daemon"
+	"github.com/orgd/orgd/internal/testenv"
+	"github.com/orgd/orgd/rpc"
+)
+
+func TestSocketAndDirectoryModes(t *testing.T) {
+	dir := testenv.ShortDir(t)
+	sock := filepath.Join(dir, "run", "orgd.sock")
+	d := testenv.Start(t, testenv.Options{Configure: func(c *daemon.Config) { c.Listen = []string{"unix://" + sock} }})
+	fi, err := os.Stat(sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o660 || fi.Mode().Type() != os.ModeSocket {
+		t.Errorf("socket mode %v, want socket 0660", fi.Mode())
+	}
+	di, err := os.Stat(filepath.Dir(sock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if di.Mode().Perm() != 0o750 {
+		t.Errorf("socket directory mode %04o, want 0750", di.Mode().Perm())
+	}
+	if _, err := d.Client(t).Health(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestStaleSocketIsReplacedAndALiveOneRefused(t *testing.T) {
+	dir := testenv.ShortDir(t)
+	sock := filepath.Join(dir, "orgd.sock")
+	// A socket file nobody listens on, as a killed daemon leaves it.
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.(*net.UnixListener).SetUnlinkOnClose(false)
+	ln.Close()
+	if _, err := os.Stat(sock); err != nil {
+		t.Fatalf("stale socket not left behind: %v", err)
+	}
+
+	listen := func(c *daemon.Config) { c.Listen = []string{"unix://" + sock} }
+	d := testenv.Start(t, testenv.Options{Configure: listen})
+	if _, err := d.Client(t).Health(ctxT(t)); err != nil {
+		t.Fatalf("daemon on a formerly stale socket: %v", err)
+	}
+
+	cfg := testenv.Config(t, testenv.Options{Configure: listen})
+	_, err = daemon.Start(ctxT(t), cfg, testenv.Logger(nil), daemon.StoreOptions{})
+	if err == nil || !strings.Contains(err.Error(), "already serving") {
+		t.Fatalf("second daemon on a live socket: %v, want a refusal", err)
+	}
+	if _, err := d.Client(t).Health(ctxT(t)); err != nil {
+		t.Fatalf("first daemon hurt by the second: %v", err)
+	}
+}
+
+func TestMaxConnsIsEnforcedWithAClearError(t *testing.T) {
+	d := testenv.Start(t, testenv.Options{Configure: func(c *daemon.Config) { c.MaxConns = 2 }})
+	a, b := d.Dial(t), d.Dial(t)
+	for _, r := range []*testenv.Raw{a, b} {
+		if rep := r.Call(rpc.MethodSystemHealth, 1, nil); rep.Error != nil {
+			t.Fatal(rep.Error)
+		}
+	}
+	third := d.Dial(t)
+	rep := third.Read()
+	if rep.Error == nil || rep.Error.Code != rpc.CodeServerBusy || !strings.Contains(rep.Error.Message, "--max-conns 2") {
+		t.Fatalf("third connection got %+v", rep.Error)
+	}
+	if _, err := third.ReadLine(5 * time.Second); !errors.Is(err, io.EOF) {
+		t.Fatalf("third connection not closed: %v", err)
+	}
+	a.Conn.Close()
+	waitFor(t, "a free connection slot", func() bool { return d.Server().Conns() < 2 })
+	if rep := d.Dial(t).Call(rpc.MethodSystemHealth, 2, nil); rep.Error != nil {
+		t.Fatalf("after one left: %+v", rep.Error)
+	}
+}
+
+func TestIdleConnectionsAreClosedEvenMidLine(t *testing.T) {
+	d := testenv.Start(t, testenv.Options{Configure: func(c *daemon.Config) { c.IdleTimeout = 300 * time.Millisecond }})
+	r := d.Dial(t)
+	if _, err := io.WriteString(r.Conn, `{"jsonrpc":"2.0","id":1,"meth`); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if _, err := r.ReadLine(5 * time.Second); !errors.Is(err, io.EOF) {
+		t.Fatalf("stalled connection: read gave %v, want EOF", err)
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("closed after %s, want about the idle timeout", took)
+	}
+}
+
+func TestPlainTCPIsOnlyForLoopback(t *testing.T) {
+	cfg := testenv.Config(t, testenv.Options{Configure: func(c *daemon.Config) {
+		c.Listen = append(c.Listen, "tcp://0.0.0.0:0")
+	}})
+	_, err := daemon.Start(ctxT(t), cfg, testenv.Logger(nil), daemon.StoreOptions{})
+	if err == nil || !strings.Contains(err.Error(), "--insecure-tcp") {
+		t.Fatalf("plain TCP on 0.0.0.0: %v, want a refusal naming --insecure-tcp", err)
+	}
+
+	d := testenv.Start(t, testenv.Options{Configure: func(c *daemon.Config) {
+		c.Listen = append(c.Listen, "tcp://127.0.0.1:0")
+	}})
+	c := &rpc.Client{Addr: d.Addrs()[1]}
+	defer c.Close()
+	if _, err := c.Health(ctxT(t)); err != nil {
+		t.Fatalf("loopback TCP: %v", err)
+	}
+}
+
+func TestTLSListener(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile, pool := selfSigned(t, dir)
+	d := testenv.Start(t, testenv.Options{Configure: func(c *daemon.Config) {
+		c.Listen = append(c.Listen, "tcp://0.0.0.0:0")
+		c.TLSCert, c.TLSKey = certFile, keyFile
+	}})
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(d.Addrs()[1], "tcp://"))
+	c := &rpc.Client{Addr: "tls://127.0.0.1:" + port, TLSConfig: &tls.Config{RootCAs: pool, ServerName: "localhost", MinVersion: tls.VersionTLS12}}
+	defer c.Close()
+	op := d.Operator(t)
+	if _, err := c.Whoami(ctxT(t), op); err != nil {
+		t.Fatalf("over TLS: %v", err)
+	}
+	_, err := c.Bootstrap(ctxT(t), "tcp@example.com", "operator-password")
+	wantCode(t, err, rpc.CodeForbidden) // never over TCP, and an operator exists
+
+	plain := &rpc.Client{Addr: "tcp://127.0.0.1:" + port}
+	defer plain.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if _, err := plain.Health(ctx); err == nil {
+		t.Error("plain JSON-RPC on the TLS port worked")
+	}
+}
+
+func TestShutdownLetsRequestsInFlightFinish(t *testing.T) {
+	d := testenv.Start(t, testenv.Options{Configure: func(c *daemon.Config) { c.BcryptCost = 13 }})
+	op := d.Operator(t)
+	c := d.Client(t)
+	done := make(chan error, 1)
+	go func() {
+		// A create spends most of its time in bcrypt: long enough to be in
+		// flight when shutdown starts.
+		_, err := c.CreateOrg(context.Background(), rpc.OrgCreateParams{Token: op, Name: "Late", AdminEmail: "late@example.com", AdminPassword: adminPassword})
+		done <- err
+	}()
+	time.Sleep(100 * time.Millisecond)
+	d.Stop(t)
+	if err := <-done; err != nil {
+		t.Fatalf("request in flight during shutdown: %v", err)
+	}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// selfSigned writes a certificate for localhost and 127.0.0.1 and returns
+// its files and a pool that trusts it.
+func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "orgd test"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		DNSNames:     []string{"localhost"},
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool = x509.NewCertPool()
+	pool.AddCert(cert)
+	return certFile, keyFile, pool
+}
