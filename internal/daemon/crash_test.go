@@ -48,8 +48,8 @@ func (c *crashAt) didFire() bool {
 // crashEnv is a daemon whose store crashes at a step, and which is then
 // restarted on the same store, as after a real crash.
 type crashEnv struct {
-	t     *testing.T
-	d     *testenv.Daemon
+	t        *testing.T
+	d        *testenv.Daemon
 	crash    *crashAt
 	op       string
 	embedded bool
