@@ -60,9 +60,11 @@ func NewSigner(key ed25519.PrivateKey, ttl time.Duration) *Signer {
 		pub: key.Public().(ed25519.PublicKey),
 		ttl: ttl,
 		// Only EdDSA is accepted: no "none", and no HS256 signed with the
-		// public key.
+		// public key. Strict decoding refuses base64 with stray bits, so
+		// that a token has one spelling only.
 		parser: jwt.NewParser(
 			jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
+			jwt.WithStrictDecoding(),
 			jwt.WithIssuer(Issuer),
 			jwt.WithExpirationRequired(),
 			jwt.WithIssuedAt(),
