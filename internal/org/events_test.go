@@ -124,9 +124,12 @@ func TestEventsDropSlowSubscribers(t *testing.T) {
 			t.Fatal("the filtered subscriber overflowed")
 		}
 	})
-	t.Run("Close after the drop is safe", func(t *testing.T) {
+	t.Run("Close after the drop is safe and ends no other subscription", func(t *testing.T) {
 		slow.Close()
 		slow.Close()
+		if n := h.Subscribers(); n != 1 {
+			t.Fatalf("%d subscribers, want the filtered one", n)
+		}
 	})
 }
 
@@ -151,9 +154,15 @@ func TestEventsClose(t *testing.T) {
 	})
 	t.Run("Close twice is safe", func(t *testing.T) {
 		sub.Close()
+		if n := h.Subscribers(); n != 0 || sub.Overflowed() {
+			t.Fatalf("%d subscribers, overflowed %v", n, sub.Overflowed())
+		}
 	})
 	t.Run("publishing after Close reaches nobody", func(t *testing.T) {
 		h.Publish(event(org.EventCreated, "b"))
+		if ev, ok := <-sub.C; ok {
+			t.Fatalf("a closed subscription received %+v", ev)
+		}
 	})
 }
 

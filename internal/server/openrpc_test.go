@@ -84,7 +84,11 @@ func TestOpenRPCMarksRequiredParams(t *testing.T) {
 		{rpc.MethodSystemHealth, nil, nil},
 	}
 	for _, tt := range tests {
-		t.Run(tt.method+" requires "+strings.Join(tt.required, ", "), func(t *testing.T) {
+		title := tt.method + " requires " + strings.Join(tt.required, ", ")
+		if len(tt.required) == 0 {
+			title = tt.method + " requires nothing"
+		}
+		t.Run(title, func(t *testing.T) {
 			m := methodSpec(t, doc, tt.method)
 			var required, optional []string
 			for _, p := range m.Params {
