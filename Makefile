@@ -8,7 +8,30 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 RUN_DIR   := $(CURDIR)/.orgd
 RUN_SOCK  := $(RUN_DIR)/orgd.sock
 
-.PHONY: all build run test test-short vet fmt-check clean
+# Fuzz targets, as package:Target. `make test` runs each for FUZZ_SHORT,
+# `make fuzz` for FUZZTIME. New inputs that fail are written under the
+# package's testdata/fuzz/, where go test keeps running them.
+FUZZ_TARGETS := \
+	./internal/org:FuzzSlug \
+	./internal/org:FuzzValidateName \
+	./internal/org:FuzzDirectoryCursor \
+	./internal/auth:FuzzVerify \
+	./internal/server:FuzzCheckRequest \
+	./internal/server:FuzzDecodeParams \
+	./rpc:FuzzParseAddr
+FUZZTIME   ?= 60s
+FUZZ_SHORT ?= 3s
+
+# run-fuzz runs every fuzz target for $(1).
+define run-fuzz
+@set -e; for target in $(FUZZ_TARGETS); do \
+	pkg=$${target%%:*}; name=$${target##*:}; \
+	echo "fuzz $$name ($$pkg) for $(1)"; \
+	$(GO) test -run='^$$' -fuzz="^$$name$$" -fuzztime=$(1) $$pkg; \
+done
+endef
+
+.PHONY: all build run test test-short fuzz vet fmt-check clean
 
 all: build
 
@@ -28,9 +51,14 @@ run: build
 	@echo "  stop with ctrl+c"
 	$(BIN)/orgd serve --data-dir $(RUN_DIR) --listen unix://$(RUN_SOCK)
 
-## test: every test, with the race detector
+## test: every test, with the race detector, then each fuzz target briefly
 test:
 	$(GO) test -race -count=1 -timeout 15m ./...
+	$(call run-fuzz,$(FUZZ_SHORT))
+
+## fuzz: each fuzz target for FUZZTIME (default 60s), one after the other
+fuzz:
+	$(call run-fuzz,$(FUZZTIME))
 
 ## test-short: the quick tests only
 test-short:

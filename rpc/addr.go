@@ -90,20 +90,24 @@ func ParseAddr(s string) (Addr, error) {
 	if strings.HasPrefix(s, "/") || strings.HasPrefix(s, ".") {
 		return Addr{Network: "unix", Address: s}, nil
 	}
+	// After unix:// comes the socket's path as it is: a path may hold "#",
+	// "?" or "%", which a URL parser would take for something else.
+	if len(s) >= len("unix://") && strings.EqualFold(s[:len("unix://")], "unix://") {
+		if s[len("unix://"):] == "" {
+			return Addr{}, fmt.Errorf("address %q: no socket path", s)
+		}
+		return Addr{Network: "unix", Address: s[len("unix://"):]}, nil
+	}
 	u, err := url.Parse(s)
 	if err != nil {
 		return Addr{}, fmt.Errorf("address %q: %w", s, err)
 	}
 	switch u.Scheme {
-	case "unix":
-		p := u.Path
-		if u.Host != "" { // unix://relative/path
-			p = u.Host + u.Path
-		}
-		if p == "" {
+	case "unix": // unix:/path, without the slashes
+		if u.Path == "" {
 			return Addr{}, fmt.Errorf("address %q: no socket path", s)
 		}
-		return Addr{Network: "unix", Address: p}, nil
+		return Addr{Network: "unix", Address: u.Path}, nil
 	case "tcp", "tls":
 		if u.Host == "" || u.Port() == "" {
 			return Addr{}, fmt.Errorf("address %q: want %s://host:port", s, u.Scheme)

@@ -60,9 +60,11 @@ func NewSigner(key ed25519.PrivateKey, ttl time.Duration) *Signer {
 		pub: key.Public().(ed25519.PublicKey),
 		ttl: ttl,
 		// Only EdDSA is accepted: no "none", and no HS256 signed with the
-		// public key.
+		// public key. Strict decoding refuses base64 with stray bits, so
+		// that a token has one spelling only.
 		parser: jwt.NewParser(
 			jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
+			jwt.WithStrictDecoding(),
 			jwt.WithIssuer(Issuer),
 			jwt.WithExpirationRequired(),
 			jwt.WithIssuedAt(),
@@ -129,17 +131,24 @@ func LoadOrCreateKey(path string, create bool) (ed25519.PrivateKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode key: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	// The key is written in full to a file of its own, then linked into
+	// place, which fails if path exists: a daemon that loses the race
+	// never sees a key file half written.
+	f, err := os.CreateTemp(filepath.Dir(path), ".jwt-key-*")
+	if err != nil {
+		return nil, fmt.Errorf("create key file: %w", err)
+	}
+	defer os.Remove(f.Name())
+	werr := pem.Encode(f, &pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	if err := errors.Join(werr, f.Chmod(0o600), f.Sync(), f.Close()); err != nil {
+		return nil, fmt.Errorf("write key file %s: %w", path, err)
+	}
+	err = os.Link(f.Name(), path)
 	if errors.Is(err, fs.ErrExist) {
 		return readKey(path)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("create key file: %w", err)
-	}
-	werr := pem.Encode(f, &pem.Block{Type: "PRIVATE KEY", Bytes: der})
-	if err := errors.Join(werr, f.Sync(), f.Close()); err != nil {
-		os.Remove(path)
-		return nil, fmt.Errorf("write key file %s: %w", path, err)
 	}
 	return priv, nil
 }

@@ -96,11 +96,37 @@ func (d *Directory) putLocked(o Organization) {
 	d.orgs[o.ID] = e
 	i, _ := slices.BinarySearchFunc(d.sorted, e, func(a, b *entry) int { return compareEntries(a, b.nameKey, b.org.ID) })
 	d.sorted = slices.Insert(d.sorted, i, e)
-	d.slugs[o.Slug] = o.ID
+	// A create still provisioning may yet learn that it lost its slug: it
+	// must not hide the organization that holds the slug.
+	if holder, ok := d.orgs[d.slugs[o.Slug]]; !ok || e.visible() || !holder.visible() {
+		d.slugs[o.Slug] = o.ID
+	}
+	if old != nil && old.org.Slug != o.Slug {
+		d.relinkSlugLocked(old.org.Slug)
+	}
 	if loginAllowed(o.State) {
 		d.emails[e.emailKey] = owner{role: RoleAdmin, id: o.ID}
 	}
 	d.publish(old, e)
+}
+
+// relinkSlugLocked points slug at another organization that has it, a
+// visible one first, when the one it pointed at let it go. Two
+// organizations hold one slug only for a moment (a create about to lose
+// the race for it), so this is rare.
+func (d *Directory) relinkSlugLocked(slug string) {
+	if _, ok := d.slugs[slug]; ok {
+		return
+	}
+	var next *entry
+	for _, e := range d.sorted {
+		if e.org.Slug == slug && (next == nil || !next.visible() && e.visible()) {
+			next = e
+		}
+	}
+	if next != nil {
+		d.slugs[slug] = next.org.ID
+	}
 }
 
 // visible reports whether an organization is shown: one still being
@@ -141,6 +167,7 @@ func (d *Directory) removeLocked(id string) {
 	}
 	d.unlinkLocked(old)
 	delete(d.orgs, id)
+	d.relinkSlugLocked(old.org.Slug)
 	d.publish(old, nil)
 }
 

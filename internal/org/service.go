@@ -253,7 +253,7 @@ func (s *Service) checkFree(slug, slugField, email, emailField, self string) err
 		}
 	}
 	if email != "" {
-		if a, ok := s.dir.AccountByEmail(email); ok && a.OrgID != self {
+		if a, ok := s.dir.AccountByEmail(email); ok && (a.Role != RoleAdmin || a.OrgID != self) {
 			return ConflictEmail(emailField, email)
 		}
 	}

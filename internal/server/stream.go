@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -183,26 +184,41 @@ func checkRequest(line []byte) (code int, msg string, id json.RawMessage) {
 	default:
 		return rpc.CodeInvalidRequest, "invalid request: want a JSON-RPC 2.0 request object", nil
 	}
-	var r struct {
-		JSONRPC *string         `json:"jsonrpc"`
-		Method  *string         `json:"method"`
-		ID      json.RawMessage `json:"id"`
-		Result  json.RawMessage `json:"result"`
-		Error   json.RawMessage `json:"error"`
+	// Members are read by their exact names, as jsonrpc2 reads a request.
+	// A name that matches only when case is ignored is refused: the
+	// library decodes some members case-insensitively too, and would take
+	// the line for something else, or fail on it and drop the connection.
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(line, &m); err != nil {
+		return rpc.CodeInvalidRequest, "invalid request: want a JSON-RPC 2.0 request object", nil
 	}
-	if err := json.Unmarshal(line, &r); err != nil {
-		return rpc.CodeInvalidRequest, "invalid request: jsonrpc and method must be strings", nil
-	}
-	if len(r.ID) > 0 && !validID(r.ID) {
+	id = m["id"]
+	if id != nil && !validID(id) {
 		return rpc.CodeInvalidRequest, "invalid request: id must be a string or a non-negative integer", nil
 	}
+	for name := range m {
+		for _, member := range []string{"jsonrpc", "method", "id", "params", "result", "error"} {
+			if name != member && strings.EqualFold(name, member) {
+				return rpc.CodeInvalidRequest, fmt.Sprintf("invalid request: member %q must be spelled %q", name, member), id
+			}
+		}
+	}
+	var version, method string
+	if raw, ok := m["jsonrpc"]; ok && json.Unmarshal(raw, &version) != nil {
+		return rpc.CodeInvalidRequest, "invalid request: jsonrpc and method must be strings", nil
+	}
+	if raw, ok := m["method"]; ok && json.Unmarshal(raw, &method) != nil {
+		return rpc.CodeInvalidRequest, "invalid request: jsonrpc and method must be strings", nil
+	}
+	_, isResult := m["result"]
+	_, isError := m["error"]
 	switch {
-	case r.JSONRPC == nil || *r.JSONRPC != "2.0":
-		return rpc.CodeInvalidRequest, `invalid request: "jsonrpc" must be "2.0"`, r.ID
-	case r.Method == nil || *r.Method == "":
-		return rpc.CodeInvalidRequest, `invalid request: "method" is missing`, r.ID
-	case r.Result != nil || r.Error != nil:
-		return rpc.CodeInvalidRequest, "invalid request: orgd takes requests, not responses", r.ID
+	case version != "2.0":
+		return rpc.CodeInvalidRequest, `invalid request: "jsonrpc" must be "2.0"`, id
+	case method == "":
+		return rpc.CodeInvalidRequest, `invalid request: "method" is missing`, id
+	case isResult || isError:
+		return rpc.CodeInvalidRequest, "invalid request: orgd takes requests, not responses", id
 	}
 	return 0, "", nil
 }
