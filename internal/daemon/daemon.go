@@ -158,7 +158,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, o StoreOptions) (_
 		return nil, err
 	}
 
-	activated, err := server.Activated(tlsConfig)
+	activated, err := server.Activated(server.ListenOptions{TLS: tlsConfig, InsecureTCP: cfg.InsecureTCP})
 	if err != nil {
 		return nil, err
 	}
