@@ -230,6 +230,12 @@ func dialRPC(t *testing.T, path string) *rpcConn {
 	if err != nil {
 		t.Fatalf("connect to %s: %v", path, err)
 	}
+	return newRPC(t, c)
+}
+
+// newRPC speaks JSON-RPC over c, which it closes at cleanup.
+func newRPC(t *testing.T, c net.Conn) *rpcConn {
+	t.Helper()
 	t.Cleanup(func() { c.Close() })
 	return &rpcConn{c: c, r: bufio.NewReader(c)}
 }
