@@ -55,6 +55,9 @@ test-deps:
 	@command -v dpkg-deb >/dev/null && command -v rpm >/dev/null || \
 		{ apt-get update && apt-get install -y dpkg rpm; } || \
 		echo "could not install dpkg and rpm; the package tests that need them will say so and skip"
+	@command -v zsh >/dev/null && command -v fish >/dev/null && [ -f /usr/share/bash-completion/bash_completion ] || \
+		{ apt-get update && apt-get install -y bash-completion zsh fish; } || \
+		echo "could not install bash-completion, zsh and fish; the completion tests that need them will say so and skip"
 
 ## completions: bash, zsh and fish completions of every built binary, in $(STAGE)/completions
 completions: build

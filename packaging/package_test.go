@@ -135,6 +135,16 @@ func TestPackage(t *testing.T) {
 		}
 	})
 
+	t.Run("the unpacked orgtui answers version, when cmd/orgtui is in the tree", func(t *testing.T) {
+		if _, err := os.Stat(filepath.Join(repoRoot(t), "cmd/orgtui")); err != nil {
+			t.Skip("SKIP: no cmd/orgtui in this tree, so no orgtui in the package")
+		}
+		got := output(t, filepath.Join(root, "usr/bin/orgtui"), "version")
+		if !strings.HasPrefix(got, "orgtui v"+packageVersion+" (") {
+			t.Errorf("orgtui version: %q, want orgtui v%s (…)", got, packageVersion)
+		}
+	})
+
 	t.Run("the unpacked units are the repository's", func(t *testing.T) {
 		for _, f := range []struct{ installed, source string }{
 			{"usr/lib/systemd/system/orgd.service", "packaging/systemd/orgd.service"},
