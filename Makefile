@@ -19,7 +19,7 @@ PKG_MAINTAINER ?= orgd maintainers <orgd@example.org>
 # names, 0b2e698-dirty, 0.0.0~git0b2e698.dirty (sorting before any release).
 PKG_VERSION    ?= $(shell echo '$(VERSION)' | sed -e 's/^v\([0-9]\)/\1/' -e '/^[0-9][0-9]*\.[0-9]/!s/^/0.0.0~git/' -e 's/-/./g')
 
-.PHONY: all build run test test-short test-deps vet fmt-check clean package completions
+.PHONY: all build run test test-short vet fmt-check clean
 
 all: build
 
@@ -40,12 +40,17 @@ run: build
 	$(BIN)/orgd serve --data-dir $(RUN_DIR) --listen unix://$(RUN_SOCK)
 
 ## test: every test, with the race detector
-test: test-deps
+test:
 	$(GO) test -race -count=1 -timeout 15m ./...
 
 ## test-short: the quick tests only
 test-short:
 	$(GO) test -short -count=1 ./...
+
+.PHONY: test-deps completions package
+
+# The packaging tests need a few Debian packages; make test installs them.
+test: test-deps
 
 ## test-deps: the Debian packages the packaging tests use, if missing
 test-deps:
