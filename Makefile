@@ -8,17 +8,6 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 RUN_DIR   := $(CURDIR)/.orgd
 RUN_SOCK  := $(RUN_DIR)/orgd.sock
 
-# Packages (make package): nfpm runs as a Go tool at a fixed version.
-DIST           ?= dist
-STAGE          := $(DIST)/stage
-NFPM           ?= $(GO) run github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2
-GOARCH         ?= $(shell $(GO) env GOARCH)
-PKG_MAINTAINER ?= orgd maintainers <orgd@example.org>
-# Debian and RPM versions must start with a digit and have no "-": v1.2.3
-# becomes 1.2.3, v1.2.3-4-gabcdef 1.2.3.4.gabcdef, and a commit that no tag
-# names, 0b2e698-dirty, 0.0.0~git0b2e698.dirty (sorting before any release).
-PKG_VERSION    ?= $(shell echo '$(VERSION)' | sed -e 's/^v\([0-9]\)/\1/' -e '/^[0-9][0-9]*\.[0-9]/!s/^/0.0.0~git/' -e 's/-/./g')
-
 .PHONY: all build run test test-short vet fmt-check clean
 
 all: build
@@ -46,6 +35,17 @@ test:
 ## test-short: the quick tests only
 test-short:
 	$(GO) test -short -count=1 ./...
+
+# Packages (make package): nfpm runs as a Go tool at a fixed version.
+DIST           ?= dist
+STAGE          := $(DIST)/stage
+NFPM           ?= $(GO) run github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2
+GOARCH         ?= $(shell $(GO) env GOARCH)
+PKG_MAINTAINER ?= orgd maintainers <orgd@example.org>
+# Debian and RPM versions must start with a digit and have no "-": v1.2.3
+# becomes 1.2.3, v1.2.3-4-gabcdef 1.2.3.4.gabcdef, and a commit that no tag
+# names, 0b2e698-dirty, 0.0.0~git0b2e698.dirty (sorting before any release).
+PKG_VERSION    ?= $(shell echo '$(VERSION)' | sed -e 's/^v\([0-9]\)/\1/' -e '/^[0-9][0-9]*\.[0-9]/!s/^/0.0.0~git/' -e 's/-/./g')
 
 .PHONY: test-deps completions package
 
