@@ -64,6 +64,61 @@ fuzz:
 test-short:
 	$(GO) test -short -count=1 ./...
 
+# Packages (make package): nfpm runs as a Go tool at a fixed version.
+DIST           ?= dist
+STAGE          := $(DIST)/stage
+NFPM           ?= $(GO) run github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2
+GOARCH         ?= $(shell $(GO) env GOARCH)
+PKG_MAINTAINER ?= orgd maintainers <orgd@example.org>
+# Debian and RPM versions must start with a digit and have no "-": v1.2.3
+# becomes 1.2.3, v1.2.3-4-gabcdef 1.2.3.4.gabcdef, and a commit that no tag
+# names, 0b2e698-dirty, 0.0.0~git0b2e698.dirty (sorting before any release).
+PKG_VERSION    ?= $(shell echo '$(VERSION)' | sed -e 's/^v\([0-9]\)/\1/' -e '/^[0-9][0-9]*\.[0-9]/!s/^/0.0.0~git/' -e 's/-/./g')
+
+.PHONY: test-deps completions package
+
+# The packaging tests need a few Debian packages; make test installs them.
+test: test-deps
+
+## test-deps: the Debian packages the packaging tests use, if missing
+test-deps:
+	@command -v systemd-analyze >/dev/null && command -v systemd-socket-activate >/dev/null || \
+		{ apt-get update && apt-get install -y systemd; } || \
+		echo "could not install systemd; the tests that need it will say so and skip"
+	@command -v dpkg-deb >/dev/null && command -v rpm >/dev/null || \
+		{ apt-get update && apt-get install -y dpkg rpm; } || \
+		echo "could not install dpkg and rpm; the package tests that need them will say so and skip"
+	@command -v zsh >/dev/null && command -v fish >/dev/null && [ -f /usr/share/bash-completion/bash_completion ] || \
+		{ apt-get update && apt-get install -y bash-completion zsh fish; } || \
+		echo "could not install bash-completion, zsh and fish; the completion tests that need them will say so and skip"
+
+## completions: bash, zsh and fish completions of every built binary, in $(STAGE)/completions
+completions: build
+	@rm -rf $(STAGE)/completions
+	@mkdir -p $(STAGE)/completions/bash $(STAGE)/completions/zsh $(STAGE)/completions/fish
+	@for b in orgd orgtui; do \
+		[ -x $(BIN)/$$b ] || continue; \
+		if timeout 10 $(BIN)/$$b completion bash </dev/null >$(STAGE)/completions/bash/$$b 2>/dev/null && \
+			timeout 10 $(BIN)/$$b completion zsh </dev/null >$(STAGE)/completions/zsh/_$$b 2>/dev/null && \
+			timeout 10 $(BIN)/$$b completion fish </dev/null >$(STAGE)/completions/fish/$$b.fish 2>/dev/null; then \
+			echo "completions: $$b"; \
+		else \
+			echo "completions: $$b has no completion command; packaged without completions"; \
+			rm -f $(STAGE)/completions/*/$$b $(STAGE)/completions/*/_$$b $(STAGE)/completions/*/$$b.fish; \
+		fi; \
+	done
+
+## package: .deb and .rpm of orgd (and orgtui when built) in $(DIST)/
+package: build completions
+	@rm -rf $(STAGE)/bin
+	@mkdir -p $(STAGE)/bin
+	@for b in orgd orgtui; do [ ! -x $(BIN)/$$b ] || cp $(BIN)/$$b $(STAGE)/bin/; done
+	@for p in deb rpm; do \
+		ORGD_STAGE='$(abspath $(STAGE))' ORGD_PKG_VERSION='$(PKG_VERSION)' ORGD_ARCH='$(GOARCH)' \
+		ORGD_MAINTAINER='$(PKG_MAINTAINER)' \
+		$(NFPM) package --config packaging/nfpm.yaml --packager $$p --target $(DIST)/ || exit 1; \
+	done
+
 vet:
 	$(GO) vet ./...
 
@@ -71,4 +126,4 @@ fmt-check:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) $(DIST)

@@ -42,6 +42,9 @@ func OpenStore(ctx context.Context, cfg Config, log *slog.Logger, o StoreOptions
 	st.Directory = org.NewDirectory(st.Events)
 	uri, kind := cfg.MongoURI, mongo.KindMongoDB
 	if uri == "" {
+		if err := checkDataDirOwner(cfg.DataDir); err != nil {
+			return nil, err
+		}
 		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 			return nil, fmt.Errorf("data directory: %w", err)
 		}
@@ -110,6 +113,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, o StoreOptions) (_
 		}
 	}()
 
+	if err := checkDataDirOwner(cfg.DataDir); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
@@ -152,7 +158,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, o StoreOptions) (_
 		return nil, err
 	}
 
-	activated, err := server.Activated(tlsConfig)
+	activated, err := server.Activated(server.ListenOptions{TLS: tlsConfig, InsecureTCP: cfg.InsecureTCP})
 	if err != nil {
 		return nil, err
 	}

@@ -9,7 +9,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
@@ -130,9 +129,10 @@ func removeStaleSocket(ctx context.Context, path string) error {
 }
 
 // Activated returns the listeners systemd passed in (socket activation),
-// TCP ones wrapped in TLS when tlsConfig is set. None when orgd was not
-// socket-activated.
-func Activated(tlsConfig *tls.Config) ([]net.Listener, error) {
+// TCP ones wrapped in TLS when o.TLS is set. As with Listen, plain TCP on
+// an address other than loopback is refused unless o.InsecureTCP is set.
+// None when orgd was not socket-activated.
+func Activated(o ListenOptions) ([]net.Listener, error) {
 	lns, err := activation.Listeners()
 	if err != nil {
 		return nil, fmt.Errorf("systemd socket activation: %w", err)
@@ -142,8 +142,18 @@ func Activated(tlsConfig *tls.Config) ([]net.Listener, error) {
 		if ln == nil {
 			continue // not a stream socket
 		}
-		if tlsConfig != nil && strings.HasPrefix(ln.Addr().Network(), "tcp") {
-			ln = tls.NewListener(ln, tlsConfig)
+		if tcp, ok := ln.Addr().(*net.TCPAddr); ok {
+			switch {
+			case o.TLS != nil:
+				ln = tls.NewListener(ln, o.TLS)
+			case !o.InsecureTCP && !tcp.IP.IsLoopback():
+				for _, l := range lns {
+					if l != nil {
+						l.Close()
+					}
+				}
+				return nil, fmt.Errorf("systemd passed a TCP socket on %s: refusing plain TCP on a non-loopback address; give --tls-cert and --tls-key, or --insecure-tcp", tcp)
+			}
 		}
 		out = append(out, ln)
 	}
