@@ -336,7 +336,7 @@ func (m Model) logout() (tea.Model, tea.Cmd) {
 	l := login.New(m.orgd, m.keys, m.styles, "Logged out.", "")
 	l, _ = l.Update(m.loginSize())
 	m.login = &l
-	return m, tea.Sequence(m.orgd.Close(), l.Init())
+	return m, m.orgd.CloseThen(login.Reload{})
 }
 
 // open pushes p, gives it its size and starts it.

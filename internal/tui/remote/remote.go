@@ -120,12 +120,13 @@ func (o *Orgd) cmd(fn Func, anonymous bool) tea.Cmd {
 	}
 }
 
-// Close closes the connection; the next call opens a new one. Closing also
-// ends the subscription.
-func (o *Orgd) Close() tea.Cmd {
+// CloseThen returns a command that closes the connection, which also ends
+// the subscription, and then delivers msg. The next call opens a new
+// connection.
+func (o *Orgd) CloseThen(msg tea.Msg) tea.Cmd {
 	return func() tea.Msg {
 		_ = o.client.Close()
-		return nil
+		return msg
 	}
 }
 

@@ -116,13 +116,13 @@ func (m Model) Update(msg tea.Msg) (pages.Page, tea.Cmd) {
 		if msg.err != nil {
 			m.err = remote.Describe(msg.err)
 			if rpc.ErrorCode(msg.err) == rpc.CodeNotFound {
-				return m, tea.Sequence(
+				return m, tea.Batch(
 					pages.Send(pages.Changed{Event: rpc.OrgEvent{Type: rpc.EventDeleted, Organization: m.org}}),
 					pages.BackWith(m.org.Name+" was already deleted"))
 			}
 			return m, nil
 		}
-		return m, tea.Sequence(
+		return m, tea.Batch(
 			pages.Send(pages.Changed{Event: rpc.OrgEvent{Type: rpc.EventDeleted, Organization: m.org}}),
 			pages.BackWith(fmt.Sprintf("deleted %s and its collection %s", m.org.Name, m.org.Collection)))
 	case pages.Changed:

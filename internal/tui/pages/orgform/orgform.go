@@ -206,7 +206,7 @@ func (m Model) saved(msg savedMsg) (pages.Page, tea.Cmd) {
 			flash = fmt.Sprintf("renamed %s to %s", m.before, o.Name)
 		}
 	}
-	return m, tea.Sequence(pages.Send(pages.Changed{Event: ev, Focus: true}), pages.BackWith(flash))
+	return m, tea.Batch(pages.Send(pages.Changed{Event: ev, Focus: true}), pages.BackWith(flash))
 }
 
 // View draws the form.
