@@ -117,8 +117,8 @@ func New(o Options) Model {
 }
 
 // clockMsg ticks once a second: the token's countdown, the retry
-// countdown and the message line's expiry follow it.
-type clockMsg time.Time
+// countdown and the message line's expiry follow it (reading Options.Now).
+type clockMsg struct{}
 
 // healthMsg carries system.health's answer.
 type healthMsg struct{ health *rpc.Health }
@@ -133,7 +133,7 @@ func (m Model) Init() tea.Cmd {
 }
 
 func (m Model) tick() tea.Cmd {
-	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return clockMsg(t) })
+	return tea.Tick(time.Second, func(time.Time) tea.Msg { return clockMsg{} })
 }
 
 // common is what the pages of the current session get.

@@ -23,7 +23,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 		return m, m.resize()
 	case clockMsg:
-		return m.onClock(time.Time(msg))
+		return m.onClock(m.now())
 	case tea.KeyPressMsg:
 		return m.onKey(msg)
 	case remote.Reply:

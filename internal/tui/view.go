@@ -100,7 +100,7 @@ func (m Model) flashLine() string {
 }
 
 func (m Model) status() statusbar.Status {
-	s := statusbar.Status{Addr: m.orgd.Address(), Conn: m.conn, Now: m.clock}
+	s := statusbar.Status{Addr: strings.TrimPrefix(m.orgd.Address(), "unix://"), Conn: m.conn, Now: m.clock}
 	if m.conn == statusbar.Disconnected && m.pending {
 		s.RetryIn = m.retryAt.Sub(m.clock)
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -45,6 +46,8 @@ type Orgd struct {
 	mu    sync.Mutex
 	token string
 	gen   int
+
+	running atomic.Int64 // calls under way
 }
 
 // New returns an Orgd calling through c; every call is bounded by timeout
@@ -75,6 +78,9 @@ func (o *Orgd) Session() (token string, gen int) {
 	defer o.mu.Unlock()
 	return o.token, o.gen
 }
+
+// Busy reports whether a call is under way (tests wait for it).
+func (o *Orgd) Busy() bool { return o.running.Load() > 0 }
 
 // Reply is the message every command of this package produces: the
 // caller's own message, and the call's error, which the application looks
@@ -109,6 +115,8 @@ func (o *Orgd) Anonymous(fn Func) tea.Cmd {
 
 func (o *Orgd) cmd(fn Func, anonymous bool) tea.Cmd {
 	return func() tea.Msg {
+		o.running.Add(1)
+		defer o.running.Add(-1)
 		token, gen := o.Session()
 		if anonymous {
 			token = ""

@@ -101,7 +101,7 @@ func New() *Styles {
 	s.Warning = lipgloss.NewStyle().Foreground(amber)
 	s.Key = lipgloss.NewStyle().Bold(true)
 
-	s.TableHeader = lipgloss.NewStyle().Bold(true).Underline(true)
+	s.TableHeader = lipgloss.NewStyle().Bold(true)
 	s.Row = lipgloss.NewStyle()
 	s.SelectedRow = lipgloss.NewStyle().Reverse(true).Bold(true)
 	s.StateActive = lipgloss.NewStyle().Foreground(green)

@@ -11,6 +11,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/orgd/orgd/internal/tui/components/layout"
 	"github.com/orgd/orgd/internal/tui/keymap"
@@ -216,8 +217,13 @@ func (m Model) View() string {
 		}
 		b.WriteString(layout.Line(pointer+label+"  "+f.input.View(), width))
 		if f.err != "" {
+			// The error is wrapped under the input, never cut: it says what
+			// to fix.
 			indent := strings.Repeat(" ", gutter+labelWidth+2)
-			b.WriteString("\n" + layout.Line(indent+m.styles.FieldError.Render(styles.ErrorMark+f.err), width))
+			text := ansi.Wordwrap(styles.ErrorMark+f.err, max(10, width-len(indent)), " ")
+			for _, l := range strings.Split(text, "\n") {
+				b.WriteString("\n" + layout.Line(indent+m.styles.FieldError.Render(l), width))
+			}
 		}
 	}
 	return b.String()

@@ -39,6 +39,7 @@ type Model struct {
 	input         textinput.Model
 	button        int
 	busy          bool
+	deleted       bool // the dialog is closing
 	err           string
 	spin          spin.Model
 }
@@ -116,17 +117,19 @@ func (m Model) Update(msg tea.Msg) (pages.Page, tea.Cmd) {
 		if msg.err != nil {
 			m.err = remote.Describe(msg.err)
 			if rpc.ErrorCode(msg.err) == rpc.CodeNotFound {
+				m.deleted = true
 				return m, tea.Batch(
 					pages.Send(pages.Changed{Event: rpc.OrgEvent{Type: rpc.EventDeleted, Organization: m.org}}),
 					pages.BackWith(m.org.Name+" was already deleted"))
 			}
 			return m, nil
 		}
+		m.deleted = true
 		return m, tea.Batch(
 			pages.Send(pages.Changed{Event: rpc.OrgEvent{Type: rpc.EventDeleted, Organization: m.org}}),
 			pages.BackWith(fmt.Sprintf("deleted %s and its collection %s", m.org.Name, m.org.Collection)))
 	case pages.Changed:
-		if msg.Event.Organization.ID != m.org.ID {
+		if msg.Event.Organization.ID != m.org.ID || m.deleted {
 			return m, nil
 		}
 		if msg.Event.Type == rpc.EventDeleted && !m.busy {
@@ -192,13 +195,12 @@ func (m Model) View() string {
 	case m.statsErr != "":
 		what = "documents: unknown (" + m.statsErr + ")"
 	}
+	wrap := lipgloss.NewStyle().Width(inner)
 	lines := []string{
-		st.Error.Render("Delete " + m.org.Name + "?"),
+		wrap.Render(st.Error.Render("Delete " + m.org.Name + "?")),
 		"",
-		"This drops the collection " + st.Key.Render(m.org.Collection),
-		"with " + what + ",",
-		"and the admin account " + m.org.AdminEmail + ".",
-		"It cannot be undone.",
+		wrap.Render("This drops the collection " + st.Key.Render(m.org.Collection) + " with " + what +
+			", and the admin account " + m.org.AdminEmail + ". It cannot be undone."),
 		"",
 		"Type the organization's name to enable Delete:",
 		m.input.View(),
@@ -211,10 +213,7 @@ func (m Model) View() string {
 	case m.err != "":
 		lines = append(lines, "", st.Error.Render(styles.ErrorMark+m.err))
 	}
-	for i, l := range lines {
-		lines[i] = layout.Line(l, inner)
-	}
-	box := st.DangerDialog.Width(inner + 6).Render(strings.Join(lines, "\n"))
+	box := st.DangerDialog.Width(inner + 6).Render(layout.Width(strings.Join(lines, "\n"), inner))
 	return layout.Width(box, m.width)
 }
 

@@ -30,7 +30,7 @@ type harness struct {
 
 func start(t *testing.T, fake *remotetest.Fake, role string) *harness {
 	t.Helper()
-	o := remote.New(fake, time.Second)
+	o := remote.New(fake, 5*time.Second)
 	o.SetToken(remotetest.Token)
 	keys := keymap.Default()
 	c := pages.Common{Orgd: o, Keys: &keys, Styles: styles.New(), Role: role, Now: time.Now}
@@ -47,6 +47,7 @@ func start(t *testing.T, fake *remotetest.Fake, role string) *harness {
 		h.page, cmd = h.page.Update(msg)
 		return cmd
 	})
+	h.d.Busy = o.Busy
 	h.d.Send(tea.WindowSizeMsg{Width: 80, Height: 20})
 	h.d.Run(h.page.Init())
 	return h

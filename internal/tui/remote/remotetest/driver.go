@@ -22,12 +22,17 @@ type Driver struct {
 	Seen []tea.Msg
 	// Quit is set once a command returned tea.QuitMsg.
 	Quit bool
+	// Busy, when set, reports calls to orgd under way: Settle does not
+	// return while it says true (for at most MaxWait).
+	Busy func() bool
+	// MaxWait bounds how long Settle waits for busy calls.
+	MaxWait time.Duration
 }
 
 // NewDriver returns a driver that hands messages to update and runs the
 // commands update returns.
 func NewDriver(update func(tea.Msg) tea.Cmd) *Driver {
-	return &Driver{update: update, msgs: make(chan tea.Msg, 1024), Quiet: 60 * time.Millisecond}
+	return &Driver{update: update, msgs: make(chan tea.Msg, 1024), Quiet: 50 * time.Millisecond, MaxWait: 10 * time.Second}
 }
 
 // Run runs cmd and what follows from it.
@@ -45,14 +50,18 @@ func (d *Driver) Send(msg tea.Msg) {
 // Settle handles messages until none arrives for d.Quiet.
 func (d *Driver) Settle() { d.SettleFor(d.Quiet) }
 
-// SettleFor handles messages until none arrives for quiet.
+// SettleFor handles messages until none arrives for quiet and no call is
+// under way.
 func (d *Driver) SettleFor(quiet time.Duration) {
+	deadline := time.Now().Add(d.MaxWait)
 	for {
 		select {
 		case msg := <-d.msgs:
 			d.handle(msg)
 		case <-time.After(quiet):
-			return
+			if d.Busy == nil || !d.Busy() || time.Now().After(deadline) {
+				return
+			}
 		}
 	}
 }
