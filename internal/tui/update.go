@@ -21,7 +21,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
-		return m, m.resize()
+		next := m.resize()
+		return m, next
 	case clockMsg:
 		return m.onClock(m.now())
 	case tea.KeyPressMsg:
@@ -53,7 +54,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		m.log.Debug("subscribing again")
-		return m, tea.Batch(m.subscribe(), pages.Send(pages.Reload{}))
+		sub := m.subscribe()
+		return m, tea.Batch(sub, pages.Send(pages.Reload{}))
 	case remote.SubscriptionEnded:
 		if msg.Gen != m.subGen {
 			return m, nil
@@ -69,8 +71,10 @@ func (m Model) route(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case login.Done:
 		return m.loggedIn(msg)
 	case pages.Open:
+		m.log.Debug("open", "page", msg.Page.Title())
 		return m.open(msg.Page)
 	case pages.Back:
+		m.log.Debug("back", "flash", msg.Flash, "pages", len(m.stack))
 		if len(m.stack) > 1 {
 			m.stack = m.stack[:len(m.stack)-1]
 		}

@@ -173,7 +173,8 @@ func (m Model) key(k tea.KeyPressMsg) (pages.Page, tea.Cmd) {
 			err := c.DeleteOrg(ctx, token, name)
 			return deletedMsg{id: id, err: err}, err
 		})
-		return m, tea.Batch(del, m.spin.Start())
+		spin := m.spin.Start()
+		return m, tea.Batch(del, spin)
 	}
 	var cmd tea.Cmd
 	m.input, cmd = m.input.Update(k)

@@ -74,12 +74,14 @@ func (m Model) Update(msg tea.Msg) (pages.Page, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 	case pages.Reload:
-		return m, m.load()
+		next := m.load()
+		return m, next
 	case loadMsg:
 		if msg.id != m.org.ID {
 			return m, nil
 		}
-		return m, m.load()
+		next := m.load()
+		return m, next
 	case orgMsg:
 		if msg.id != m.org.ID {
 			return m, nil
@@ -117,7 +119,8 @@ func (m Model) Update(msg tea.Msg) (pages.Page, tea.Cmd) {
 		case key.Matches(msg, keys.Back):
 			return m, pages.Send(pages.Back{})
 		case key.Matches(msg, keys.Refresh):
-			return m, m.load()
+			next := m.load()
+			return m, next
 		case key.Matches(msg, keys.Edit):
 			return m, pages.Send(pages.Open{Page: orgform.NewEdit(m.c, m.org)})
 		case key.Matches(msg, keys.Delete):

@@ -158,7 +158,8 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		if m.unreachable {
 			m.err, m.unreachable = "", false
 		}
-		return m, m.probe()
+		next := m.probe()
+		return m, next
 	case probeMsg:
 		if !msg.known {
 			return m, nil
@@ -186,7 +187,8 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		var submit bool
 		m.form, cmd, submit = m.form.Update(msg)
 		if submit {
-			return m, m.submit()
+			next := m.submit()
+			return m, next
 		}
 		if m.err != "" && msg.Text != "" {
 			m.err = ""
@@ -249,7 +251,8 @@ func (m Model) replied(msg loginMsg) (Model, tea.Cmd) {
 		m.form.Focus(FieldPassword)
 		// Perhaps there is no operator yet: ask, and offer the first-run
 		// form if so.
-		return m, m.probe()
+		next := m.probe()
+		return m, next
 	case code == rpc.CodeForbidden && m.mode == FirstRun:
 		m.canFirstRun = false
 		m.setMode(LogIn)

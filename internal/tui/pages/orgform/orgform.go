@@ -127,7 +127,8 @@ func (m Model) Update(msg tea.Msg) (pages.Page, tea.Cmd) {
 		var submit bool
 		m.form, cmd, submit = m.form.Update(msg)
 		if submit {
-			return m, m.submit()
+			next := m.submit()
+			return m, next
 		}
 		return m, cmd
 	}

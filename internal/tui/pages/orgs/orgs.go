@@ -120,9 +120,11 @@ func (m Model) Update(msg tea.Msg) (pages.Page, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 		m.filter.SetWidth(max(10, m.width/2))
 		m.scroll()
-		return m, m.prefetch()
+		next := m.prefetch()
+		return m, next
 	case pages.Reload, loadMsg:
-		return m, m.reload()
+		next := m.reload()
+		return m, next
 	case loadedMsg:
 		return m.onLoaded(msg)
 	case filterMsg:
@@ -130,10 +132,12 @@ func (m Model) Update(msg tea.Msg) (pages.Page, tea.Cmd) {
 			return m, nil
 		}
 		m.query = m.filter.Value()
-		return m, m.reload()
+		next := m.reload()
+		return m, next
 	case pages.Changed:
 		m.apply(msg.Event, msg.Focus)
-		return m, m.prefetch()
+		next := m.prefetch()
+		return m, next
 	case tea.KeyPressMsg:
 		if m.filtering {
 			return m.filterKey(msg)
@@ -165,21 +169,25 @@ func (m Model) key(k tea.KeyPressMsg) (pages.Page, tea.Cmd) {
 		m.scroll()
 		if m.next != "" {
 			m.toBottom = true
-			return m, m.more(BulkPageSize)
+			next := m.more(BulkPageSize)
+			return m, next
 		}
 		return m, nil
 	case key.Matches(k, keys.Refresh):
-		return m, m.reload()
+		next := m.reload()
+		return m, next
 	case key.Matches(k, keys.Filter):
 		m.filtering = true
 		m.filter.SetValue(m.query)
 		m.filter.CursorEnd()
-		return m, m.filter.Focus()
+		next := m.filter.Focus()
+		return m, next
 	case key.Matches(k, keys.ClearFilter):
 		if m.query != "" {
 			m.query = ""
 			m.filter.SetValue("")
-			return m, m.reload()
+			next := m.reload()
+			return m, next
 		}
 		return m, nil
 	case key.Matches(k, keys.Create):
@@ -200,7 +208,8 @@ func (m Model) key(k tea.KeyPressMsg) (pages.Page, tea.Cmd) {
 	case key.Matches(k, keys.Delete):
 		return m, pages.Send(pages.Open{Page: confirmdelete.New(m.c, o)})
 	}
-	return m, m.prefetch()
+	next := m.prefetch()
+	return m, next
 }
 
 func (m Model) filterKey(k tea.KeyPressMsg) (pages.Page, tea.Cmd) {
@@ -211,7 +220,8 @@ func (m Model) filterKey(k tea.KeyPressMsg) (pages.Page, tea.Cmd) {
 		m.filter.Blur()
 		if m.filter.Value() != m.query {
 			m.query = m.filter.Value()
-			return m, m.reload()
+			next := m.reload()
+			return m, next
 		}
 		return m, nil
 	case key.Matches(k, keys.ClearFilter):
@@ -220,7 +230,8 @@ func (m Model) filterKey(k tea.KeyPressMsg) (pages.Page, tea.Cmd) {
 		m.filter.SetValue("")
 		if m.query != "" {
 			m.query = ""
-			return m, m.reload()
+			next := m.reload()
+			return m, next
 		}
 		return m, nil
 	case k.String() == "up":
@@ -228,7 +239,8 @@ func (m Model) filterKey(k tea.KeyPressMsg) (pages.Page, tea.Cmd) {
 		return m, nil
 	case k.String() == "down":
 		m.move(1)
-		return m, m.prefetch()
+		next := m.prefetch()
+		return m, next
 	}
 	before := m.filter.Value()
 	var cmd tea.Cmd
@@ -340,13 +352,15 @@ func (m Model) onLoaded(msg loadedMsg) (pages.Page, tea.Cmd) {
 	if m.toBottom {
 		if m.next != "" {
 			m.scroll()
-			return m, m.more(BulkPageSize)
+			next := m.more(BulkPageSize)
+			return m, next
 		}
 		m.toBottom = false
 		m.cursor = len(m.items) - 1
 	}
 	m.scroll()
-	return m, m.prefetch()
+	next := m.prefetch()
+	return m, next
 }
 
 func (m Model) index(id string) int {
