@@ -8,29 +8,32 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 RUN_DIR   := $(CURDIR)/.orgd
 RUN_SOCK  := $(RUN_DIR)/orgd.sock
 
-.PHONY: all build run test test-short vet fmt-check clean
+.PHONY: all build run test test-short tmux vet fmt-check clean
 
 all: build
 
-## build: bin/orgd (and bin/orgtui once it exists)
+## build: bin/orgd and bin/orgtui
 build:
 	@mkdir -p $(BIN)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
 
-## run: orgd in the foreground on the embedded store under ./.orgd/
+## run: orgd on the embedded store under ./.orgd/ and orgtui on it; quitting
+## orgtui stops that orgd (its log is ./.orgd/orgd.log)
 run: build
-	@mkdir -p $(RUN_DIR)
-	@echo "orgd: embedded store in $(RUN_DIR), socket $(RUN_SOCK)"
-	@echo "  in another terminal:"
-	@echo "    export ORGD_ADDR=unix://$(RUN_SOCK)"
-	@echo "    $(BIN)/orgd call system.health"
-	@echo "    $(BIN)/orgd call auth.bootstrap '{\"email\":\"you@example.com\",\"password\":\"choose-a-password\"}'"
-	@echo "  stop with ctrl+c"
-	$(BIN)/orgd serve --data-dir $(RUN_DIR) --listen unix://$(RUN_SOCK)
+	@scripts/run.sh $(BIN)
 
-## test: every test, with the race detector
-test:
+## test: every test, with the race detector (installs tmux for orgtui's
+## end-to-end test when it is missing)
+test: tmux
 	$(GO) test -race -count=1 -timeout 15m ./...
+
+## tmux: orgtui's end-to-end test runs orgtui inside tmux
+tmux:
+	@command -v tmux >/dev/null 2>&1 || { \
+		echo "installing tmux (Debian package) for orgtui's end-to-end test"; \
+		{ apt-get install -y tmux >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y tmux >/dev/null 2>&1; }; } || \
+		echo "warning: tmux could not be installed; orgtui's end-to-end test will be skipped"; \
+	}
 
 ## test-short: the quick tests only
 test-short:
