@@ -31,34 +31,37 @@ define run-fuzz
 done
 endef
 
-.PHONY: all build run test test-short fuzz vet fmt-check clean
+.PHONY: all build run test test-short fuzz tmux vet fmt-check clean
 
 all: build
 
-## build: bin/orgd (and bin/orgtui once it exists)
+## build: bin/orgd and bin/orgtui
 build:
 	@mkdir -p $(BIN)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
 
-## run: orgd in the foreground on the embedded store under ./.orgd/
+## run: orgd on the embedded store under ./.orgd/ and orgtui on it; quitting
+## orgtui stops that orgd (its log is ./.orgd/orgd.log)
 run: build
-	@mkdir -p $(RUN_DIR)
-	@echo "orgd: embedded store in $(RUN_DIR), socket $(RUN_SOCK)"
-	@echo "  in another terminal:"
-	@echo "    export ORGD_ADDR=unix://$(RUN_SOCK)"
-	@echo "    $(BIN)/orgd call system.health"
-	@echo "    $(BIN)/orgd call auth.bootstrap '{\"email\":\"you@example.com\",\"password\":\"choose-a-password\"}'"
-	@echo "  stop with ctrl+c"
-	$(BIN)/orgd serve --data-dir $(RUN_DIR) --listen unix://$(RUN_SOCK)
+	@scripts/run.sh $(BIN)
 
 ## test: every test, with the race detector, then each fuzz target briefly
-test:
+## (installs what the tests need when it is missing: tmux, systemd, dpkg, rpm)
+test: tmux
 	$(GO) test -race -count=1 -timeout 15m ./...
 	$(call run-fuzz,$(FUZZ_SHORT))
 
 ## fuzz: each fuzz target for FUZZTIME (default 60s), one after the other
 fuzz:
 	$(call run-fuzz,$(FUZZTIME))
+
+## tmux: orgtui's end-to-end test runs orgtui inside tmux
+tmux:
+	@command -v tmux >/dev/null 2>&1 || { \
+		echo "installing tmux (Debian package) for orgtui's end-to-end test"; \
+		{ apt-get install -y tmux >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y tmux >/dev/null 2>&1; }; } || \
+		echo "warning: tmux could not be installed; orgtui's end-to-end test will be skipped"; \
+	}
 
 ## test-short: the quick tests only
 test-short:

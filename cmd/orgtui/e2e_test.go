@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orgd/orgd/internal/testenv"
+	"github.com/orgd/orgd/rpc"
+)
+
+// terminal is orgtui running in a tmux session of its own, 80×24.
+type terminal struct {
+	t      *testing.T
+	socket string
+}
+
+func (term *terminal) tmux(args ...string) string {
+	term.t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-S", term.socket}, args...)...).CombinedOutput()
+	if err != nil {
+		term.t.Fatalf("tmux %s: %v: %s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// screen is what the terminal shows.
+func (term *terminal) screen() string {
+	term.t.Helper()
+	return term.tmux("capture-pane", "-p", "-t", "orgtui")
+}
+
+// waitFor waits until every one of wants shows on the screen, and returns
+// the screen.
+func (term *terminal) waitFor(wants ...string) string {
+	term.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		screen := term.screen()
+		missing := ""
+		for _, w := range wants {
+			if !strings.Contains(screen, w) {
+				missing = w
+				break
+			}
+		}
+		if missing == "" {
+			return screen
+		}
+		if time.Now().After(deadline) {
+			term.t.Fatalf("the screen does not show %q:\n%s", missing, screen)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// typeText types s literally.
+func (term *terminal) typeText(s string) {
+	term.t.Helper()
+	term.tmux("send-keys", "-t", "orgtui", "-l", s)
+}
+
+// press sends keys by tmux's names (Enter, Tab, C-u).
+func (term *terminal) press(keys ...string) {
+	term.t.Helper()
+	for _, k := range keys {
+		term.tmux("send-keys", "-t", "orgtui", k)
+	}
+}
+
+// TestEndToEndInTmux runs the built orgtui against a real orgd on the
+// embedded store, in tmux at 80×24, the way a person would use it: create
+// the first operator, log out and in, create an organization, filter to
+// it, rename it and delete it, reading the screen at each step.
+func TestEndToEndInTmux(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts orgd and orgtui; skipped with -short")
+	}
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("SKIP: tmux is not installed (make test installs it with apt-get install -y tmux); the orgtui end-to-end test did not run")
+	}
+	dir := testenv.ShortDir(t)
+	bin := filepath.Join(dir, "orgtui")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build orgtui: %v\n%s", err, out)
+	}
+	d := testenv.Start(t, testenv.Options{})
+
+	term := &terminal{t: t, socket: filepath.Join(dir, "tmux.sock")}
+	term.tmux("-f", "/dev/null", "new-session", "-d", "-s", "orgtui", "-x", "80", "-y", "24",
+		"env", "ORGD_ADDR="+d.Addr, "TERM=xterm-256color", bin, "--log", filepath.Join(dir, "orgtui.log"))
+	t.Cleanup(func() {
+		_ = exec.Command("tmux", "-S", term.socket, "kill-server").Run()
+		if t.Failed() {
+			if log, err := os.ReadFile(filepath.Join(dir, "orgtui.log")); err == nil {
+				t.Logf("orgtui's log:\n%s", log)
+			}
+		}
+	})
+	term.tmux("set-option", "-t", "orgtui", "remain-on-exit", "on")
+
+	// First run: orgd has no operator, orgtui offers to create one.
+	term.waitFor("Welcome to orgd: first run", "orgd has no operator yet")
+	term.typeText("ops@example.com")
+	term.press("Enter")
+	term.typeText("operator-password")
+	term.press("Enter")
+	term.typeText("operator-password")
+	term.press("Enter")
+	term.waitFor("No organizations yet. Press n to create one.", "ops@example.com (operator)", "connected")
+
+	// Log out and in again.
+	term.press("L")
+	term.waitFor("Logged out.", "Log in to orgd")
+	term.typeText("ops@example.com")
+	term.press("Enter")
+	term.typeText("wrong-password")
+	term.press("Enter")
+	term.waitFor("wrong email or password")
+	term.typeText("operator-password")
+	term.press("Enter")
+	term.waitFor("No organizations yet.")
+
+	// Another organization, made by someone else, arrives live.
+	token := d.Operator(t)
+	c := d.Client(t)
+	ctx := context.Background()
+	if _, err := c.CreateOrg(ctx, rpc.OrgCreateParams{Token: token, Name: "Beta Ltd", AdminEmail: "admin@beta.example", AdminPassword: "beta-password"}); err != nil {
+		t.Fatal(err)
+	}
+	term.waitFor("Beta Ltd", "org_beta_ltd")
+
+	// Create.
+	term.press("n")
+	term.waitFor("New organization", "Admin email")
+	term.typeText("Acme Corp")
+	term.press("Enter")
+	term.typeText("admin@acme.example")
+	term.press("Enter")
+	term.typeText("acme-password")
+	term.press("Enter")
+	term.typeText("acme-password")
+	term.press("Enter")
+	term.waitFor("created Acme Corp", "org_acme_corp", "Beta Ltd")
+
+	// Filter to it.
+	term.press("/")
+	term.typeText("acme")
+	screen := term.waitFor("/ acme", "1 of 1")
+	if strings.Contains(screen, "Beta Ltd") {
+		t.Errorf("the filter still lists Beta Ltd:\n%s", screen)
+	}
+	term.press("Enter")
+	term.waitFor("filter: acme", "Acme Corp")
+
+	// Rename it.
+	term.press("e")
+	term.waitFor("Edit Acme Corp", "org_acme_corp")
+	term.press("C-u")
+	term.typeText("Acme Industries")
+	term.press("Enter", "Enter", "Enter", "Enter")
+	term.waitFor("renamed Acme Corp to Acme Industries", "org_acme_indu")
+
+	// Delete it: Cancel first, then the typed confirmation.
+	term.press("d")
+	term.waitFor("Delete Acme Industries?", "org_acme_industries", "with 0")
+	term.press("Enter")
+	term.waitFor("filter: acme", "Acme Industries")
+	term.press("d")
+	term.waitFor("Delete Acme Industries?")
+	term.typeText("Acme Industries")
+	term.press("Tab", "Enter")
+	term.waitFor("deleted Acme Industries", "No organization matches")
+	if _, err := c.GetOrg(ctx, token, "Acme Industries"); rpc.ErrorCode(err) != rpc.CodeNotFound {
+		t.Errorf("after deleting in orgtui, org.get says %v, want not found", err)
+	}
+
+	// Quit.
+	term.press("q")
+	deadline := time.Now().Add(10 * time.Second)
+	for strings.TrimSpace(term.tmux("display-message", "-p", "-t", "orgtui", "#{pane_dead}")) != "1" {
+		if time.Now().After(deadline) {
+			t.Fatalf("q did not quit:\n%s", term.screen())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if status := strings.TrimSpace(term.tmux("display-message", "-p", "-t", "orgtui", "#{pane_dead_status}")); status != "0" {
+		t.Errorf("orgtui exited with status %s:\n%s", status, term.screen())
+	}
+}

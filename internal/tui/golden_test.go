@@ -1,0 +1,176 @@
+package tui
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/orgd/orgd/internal/tui/remote/remotetest"
+	"github.com/orgd/orgd/rpc"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// render returns the screen as a terminal of profile p would get it.
+func render(t *testing.T, m Model, p colorprofile.Profile) string {
+	t.Helper()
+	var b bytes.Buffer
+	w := &colorprofile.Writer{Forward: &b, Profile: p}
+	if _, err := w.WriteString(m.Render()); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./internal/tui -run TestGolden -update to write it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("the screen differs from %s (rerun with -update if the change is meant):\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
+
+// TestGoldenScreens draws each screen at 80×24 and compares it with the
+// files in testdata/: NAME.golden is the text, NAME.ansi.golden the screen
+// as a 16-colour terminal gets it (the colour profile is pinned, so the
+// files do not depend on the terminal running the tests).
+func TestGoldenScreens(t *testing.T) {
+	acme := remotetest.NewOrg("Acme Corp", "admin@acme.example")
+	orgs := append([]rpc.Organization{acme,
+		remotetest.NewOrg("Müller GmbH", "it@mueller.example"),
+		remotetest.NewOrg("SpaceX", "ops@spacex.example"),
+		remotetest.NewOrg("A very long organization name that will not fit", "someone.with.a.long.address@example.com"),
+	}, remotetest.Orgs(30)...)
+	busy := remotetest.NewOrg("Renaming Ltd", "r@renaming.example")
+	busy.State = rpc.StateRenaming
+	orgs = append(orgs, busy)
+
+	tests := []struct {
+		name  string
+		fake  func() *remotetest.Fake
+		steps func(a *app)
+	}{
+		{"first-run", func() *remotetest.Fake { return &remotetest.Fake{} }, func(*app) {}},
+		{"login-error", func() *remotetest.Fake { return operatorFake() }, func(a *app) {
+			a.d.Type(opsEmail)
+			a.d.Press("enter")
+			a.d.Type("wrong-password")
+			a.d.Press("enter")
+		}},
+		{"list", func() *remotetest.Fake { return operatorFake(orgs...) }, func(a *app) {
+			a.login()
+			a.d.Press("j", "j")
+		}},
+		{"list-empty", func() *remotetest.Fake { return operatorFake() }, func(a *app) { a.login() }},
+		{"list-filtered", func() *remotetest.Fake { return operatorFake(orgs...) }, func(a *app) {
+			a.login()
+			a.d.Press("/")
+			a.d.Type("gmbh")
+			a.d.SettleFor(400 * 1e6)
+			a.d.Press("enter")
+		}},
+		{"detail", func() *remotetest.Fake {
+			f := operatorFake(orgs...)
+			f.Stats["Acme Corp"] = rpc.OrgStats{Documents: 120431, SizeBytes: 48 << 20, Indexes: 1}
+			return f
+		}, func(a *app) {
+			a.login()
+			a.d.Press("j", "enter")
+		}},
+		{"create-error", func() *remotetest.Fake {
+			f := operatorFake(orgs...)
+			f.FailNext(rpc.MethodOrgCreate, &rpc.Error{Code: rpc.CodeConflict, Message: `the name conflicts with the existing organization "Acme Corp" (same slug)`,
+				Data: &rpc.ErrorData{Field: "name", Reason: "taken", Existing: "Acme Corp"}})
+			return f
+		}, func(a *app) {
+			a.login()
+			a.d.Press("n")
+			a.d.Type("acme corp")
+			a.d.Press("enter")
+			a.d.Type("new@acme.example")
+			a.d.Press("enter")
+			a.d.Type("a-password")
+			a.d.Press("enter")
+			a.d.Type("a-password")
+			a.d.Press("enter")
+		}},
+		{"edit", func() *remotetest.Fake { return operatorFake(orgs...) }, func(a *app) {
+			a.login()
+			a.d.Press("e")
+		}},
+		{"delete", func() *remotetest.Fake {
+			f := operatorFake(orgs...)
+			f.Stats["Acme Corp"] = rpc.OrgStats{Documents: 120431, SizeBytes: 48 << 20}
+			return f
+		}, func(a *app) {
+			a.login()
+			a.d.Press("j", "d")
+			a.d.Type("Acme Corp")
+			a.d.Press("tab")
+		}},
+		{"help", func() *remotetest.Fake { return operatorFake(orgs...) }, func(a *app) {
+			a.login()
+			a.d.Press("?")
+		}},
+		{"session-ended", func() *remotetest.Fake { return operatorFake(orgs...) }, func(a *app) {
+			a.login()
+			a.fake.FailNext(rpc.MethodOrgList, &rpc.Error{Code: rpc.CodeUnauthenticated, Message: "the token was revoked"})
+			a.d.Press("r")
+		}},
+		{"disconnected", func() *remotetest.Fake { return operatorFake(orgs...) }, func(a *app) {
+			a.login()
+			a.fake.SetDown(true)
+			a.d.Press("r")
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			a := startApp(t, tt.fake(), 80, 24)
+			tt.steps(a)
+			m := a.model()
+			golden(t, tt.name+".golden", render(t, m, colorprofile.NoTTY))
+			golden(t, tt.name+".ansi.golden", render(t, m, colorprofile.ANSI))
+		})
+	}
+}
+
+// sgrColour matches a select-graphic-rendition sequence that sets a colour.
+var sgrColour = regexp.MustCompile(`\x1b\[[0-9;]*(3[0-9]|4[0-9]|9[0-7]|10[0-7])(;[0-9;]*)?m`)
+
+func TestNoColorKeepsMeaningWithoutColour(t *testing.T) {
+	a := startApp(t, operatorFake(remotetest.Orgs(5)...), 80, 24)
+	a.login()
+	a.d.Press("j")
+	out := render(t, a.model(), colorprofile.Ascii)
+	if loc := sgrColour.FindStringIndex(out); loc != nil {
+		t.Errorf("with NO_COLOR the screen still sets a colour: %q", out[loc[0]:min(len(out), loc[1]+10)])
+	}
+	if !strings.Contains(out, "\x1b[") {
+		t.Error("without colour the screen has no attributes left (the selected row must stay visible)")
+	}
+	if !strings.Contains(ansi.Strip(out), "› Org 00002") {
+		t.Errorf("the selected row has no pointer:\n%s", ansi.Strip(out))
+	}
+}

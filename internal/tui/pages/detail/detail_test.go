@@ -1,0 +1,123 @@
+package detail
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/orgd/orgd/internal/tui/keymap"
+	"github.com/orgd/orgd/internal/tui/pages"
+	"github.com/orgd/orgd/internal/tui/remote"
+	"github.com/orgd/orgd/internal/tui/remote/remotetest"
+	"github.com/orgd/orgd/internal/tui/styles"
+	"github.com/orgd/orgd/rpc"
+)
+
+type harness struct {
+	page   pages.Page
+	d      *remotetest.Driver
+	back   []pages.Back
+	opened []pages.Page
+}
+
+func start(t *testing.T, fake *remotetest.Fake) *harness {
+	t.Helper()
+	o := remote.New(fake, 5*time.Second)
+	o.SetToken(remotetest.Token)
+	keys := keymap.Default()
+	c := pages.Common{Orgd: o, Keys: &keys, Styles: styles.New(), Role: rpc.RoleOperator, Now: time.Now}
+	h := &harness{page: New(c, fake.Orgs[0])}
+	h.d = remotetest.NewDriver(func(msg tea.Msg) tea.Cmd {
+		if r, ok := msg.(remote.Reply); ok {
+			msg = r.Msg
+		}
+		switch msg := msg.(type) {
+		case pages.Back:
+			h.back = append(h.back, msg)
+			return nil
+		case pages.Open:
+			h.opened = append(h.opened, msg.Page)
+			return nil
+		}
+		var cmd tea.Cmd
+		h.page, cmd = h.page.Update(msg)
+		return cmd
+	})
+	h.d.Busy = o.Busy
+	h.d.Send(tea.WindowSizeMsg{Width: 80, Height: 20})
+	h.d.Run(h.page.Init())
+	return h
+}
+
+func TestDetailShowsFieldsAndFigures(t *testing.T) {
+	t.Parallel()
+	fake := &remotetest.Fake{
+		Orgs:  []rpc.Organization{remotetest.NewOrg("Acme", "a@acme.test")},
+		Stats: map[string]rpc.OrgStats{"Acme": {Documents: 1234, SizeBytes: 57600, Indexes: 1}},
+	}
+	h := start(t, fake)
+	screen := ansi.Strip(h.page.View())
+	for _, want := range []string{"org_acme", "a@acme.test", "active", "1,234", "56.2 KiB", "2026-03-14T09:26:53Z"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("the detail page does not show %q:\n%s", want, screen)
+		}
+	}
+}
+
+func TestDetailFollowsChanges(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		event    rpc.OrgEvent
+		goesBack bool
+		shows    string
+	}{
+		{"a rename shows the new name", rpc.OrgEvent{Type: rpc.EventRenamed, Organization: func() rpc.Organization {
+			o := remotetest.NewOrg("Acme Two", "a@acme.test")
+			o.ID = "id_acme"
+			return o
+		}()}, false, "org_acme_two"},
+		{"a deletion goes back", rpc.OrgEvent{Type: rpc.EventDeleted, Organization: remotetest.NewOrg("Acme", "a@acme.test")}, true, ""},
+		{"another organization's change is ignored", rpc.OrgEvent{Type: rpc.EventDeleted, Organization: remotetest.NewOrg("Beta", "b@beta.test")}, false, "org_acme"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := start(t, &remotetest.Fake{Orgs: []rpc.Organization{remotetest.NewOrg("Acme", "a@acme.test")}})
+			h.d.Send(pages.Changed{Event: tt.event})
+			if got := len(h.back) == 1; got != tt.goesBack {
+				t.Errorf("went back = %v, want %v", got, tt.goesBack)
+			}
+			if tt.shows != "" && !strings.Contains(ansi.Strip(h.page.View()), tt.shows) {
+				t.Errorf("the page does not show %q:\n%s", tt.shows, ansi.Strip(h.page.View()))
+			}
+		})
+	}
+}
+
+func TestKeysOnTheDetailPage(t *testing.T) {
+	t.Parallel()
+	h := start(t, &remotetest.Fake{Orgs: []rpc.Organization{remotetest.NewOrg("Acme", "a@acme.test")}})
+	h.d.Press("e", "d", "esc")
+	if len(h.opened) != 2 {
+		t.Errorf("e and d opened %d pages, want the edit form and the delete dialog", len(h.opened))
+	}
+	if len(h.back) != 1 {
+		t.Error("esc does not go back")
+	}
+}
+
+func TestSizeSaysBytesInBinaryUnits(t *testing.T) {
+	tests := []struct {
+		n    int64
+		want string
+	}{{0, "0 B"}, {1023, "1023 B"}, {1024, "1.0 KiB"}, {57600, "56.2 KiB"}, {3 << 30, "3.0 GiB"}}
+	for _, tt := range tests {
+		if got := pages.Size(tt.n); got != tt.want {
+			t.Errorf("Size(%d) = %q, want %q", tt.n, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,225 @@
+// Package remote turns calls to orgd into Bubble Tea commands. It is the
+// only way orgtui reaches orgd: every call runs in a tea.Cmd, off the
+// Update loop, with a deadline, through rpc.Client.
+package remote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/orgd/orgd/rpc"
+)
+
+// Client is the part of rpc.Client that orgtui uses; *rpc.Client
+// satisfies it, and tests put a fake in its place.
+type Client interface {
+	Address() string
+	Close() error
+	Login(ctx context.Context, email, password string) (*rpc.Session, error)
+	Bootstrap(ctx context.Context, email, password string) (*rpc.Session, error)
+	GetOrg(ctx context.Context, token, name string) (*rpc.Organization, error)
+	ListOrgs(ctx context.Context, p rpc.OrgListParams) (*rpc.OrgList, error)
+	CreateOrg(ctx context.Context, p rpc.OrgCreateParams) (*rpc.Organization, error)
+	UpdateOrg(ctx context.Context, p rpc.OrgUpdateParams) (*rpc.Organization, error)
+	DeleteOrg(ctx context.Context, token, name string) error
+	OrgStats(ctx context.Context, token, name string) (*rpc.OrgStats, error)
+	Health(ctx context.Context) (*rpc.Health, error)
+	Subscribe(ctx context.Context, token string) (<-chan rpc.OrgEvent, error)
+}
+
+// DefaultTimeout bounds a call when Orgd.Timeout is zero.
+const DefaultTimeout = 10 * time.Second
+
+// Orgd runs calls to one orgd on behalf of the signed-in person. It holds
+// the session's token, so that a command built before a fresh login still
+// calls with the token current when it runs. It is safe for concurrent use.
+type Orgd struct {
+	client  Client
+	timeout time.Duration
+
+	mu    sync.Mutex
+	token string
+	gen   int
+
+	running atomic.Int64 // calls under way
+}
+
+// New returns an Orgd calling through c; every call is bounded by timeout
+// (DefaultTimeout when zero).
+func New(c Client, timeout time.Duration) *Orgd {
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	return &Orgd{client: c, timeout: timeout}
+}
+
+// Address returns orgd's address as the client resolves it.
+func (o *Orgd) Address() string { return o.client.Address() }
+
+// SetToken starts a new session with token (empty: signed out) and returns
+// the session's generation, which replies carry.
+func (o *Orgd) SetToken(token string) int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.token = token
+	o.gen++
+	return o.gen
+}
+
+// Session returns the current token and its generation.
+func (o *Orgd) Session() (token string, gen int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.token, o.gen
+}
+
+// Busy reports whether a call is under way (tests wait for it).
+func (o *Orgd) Busy() bool { return o.running.Load() > 0 }
+
+// Reply is the message every command of this package produces: the
+// caller's own message, and the call's error, which the application looks
+// at first (to notice an ended session or a lost connection) before it
+// hands Msg to the screen that asked.
+type Reply struct {
+	// Msg is the message the caller built from the result.
+	Msg tea.Msg
+	// Err is the call's error, nil on success.
+	Err error
+	// Gen is the session generation the call ran with.
+	Gen int
+	// Anonymous is set for calls made without a token (login, bootstrap,
+	// health), whose -32001 does not mean that a session ended.
+	Anonymous bool
+}
+
+// Func is one call: it gets a context with the deadline, the client and
+// the session's token, and returns the message for the screen along with
+// the call's error.
+type Func func(ctx context.Context, c Client, token string) (tea.Msg, error)
+
+// Call returns a command that runs fn with the session's token.
+func (o *Orgd) Call(fn Func) tea.Cmd {
+	return o.cmd(fn, false)
+}
+
+// Anonymous returns a command that runs fn without a token.
+func (o *Orgd) Anonymous(fn Func) tea.Cmd {
+	return o.cmd(fn, true)
+}
+
+func (o *Orgd) cmd(fn Func, anonymous bool) tea.Cmd {
+	return func() tea.Msg {
+		o.running.Add(1)
+		defer o.running.Add(-1)
+		token, gen := o.Session()
+		if anonymous {
+			token = ""
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
+		defer cancel()
+		msg, err := fn(ctx, o.client, token)
+		return Reply{Msg: msg, Err: err, Gen: gen, Anonymous: anonymous}
+	}
+}
+
+// CloseThen returns a command that closes the connection, which also ends
+// the subscription, and then delivers msg. The next call opens a new
+// connection.
+func (o *Orgd) CloseThen(msg tea.Msg) tea.Cmd {
+	return func() tea.Msg {
+		_ = o.client.Close()
+		return msg
+	}
+}
+
+// Subscribed reports the outcome of Subscribe.
+type Subscribed struct {
+	// Events delivers the events; nil when Err is set.
+	Events <-chan rpc.OrgEvent
+}
+
+// Subscribe returns a command that subscribes to org.event notifications
+// with the session's token. Its Reply carries a Subscribed.
+func (o *Orgd) Subscribe() tea.Cmd {
+	return o.Call(func(ctx context.Context, c Client, token string) (tea.Msg, error) {
+		ch, err := c.Subscribe(ctx, token)
+		return Subscribed{Events: ch}, err
+	})
+}
+
+// Event is one org.event notification, for subscription gen.
+type Event struct {
+	Event rpc.OrgEvent
+	Gen   int
+}
+
+// SubscriptionEnded says that the events of subscription gen stopped: the
+// connection closed, or orgd dropped a subscriber that fell behind.
+type SubscriptionEnded struct{ Gen int }
+
+// NextEvent returns a command that waits for the next event on events.
+func NextEvent(events <-chan rpc.OrgEvent, gen int) tea.Cmd {
+	return func() tea.Msg {
+		ev, ok := <-events
+		if !ok {
+			return SubscriptionEnded{Gen: gen}
+		}
+		return Event{Event: ev, Gen: gen}
+	}
+}
+
+// IsUnauthenticated reports whether err is orgd's -32001.
+func IsUnauthenticated(err error) bool {
+	return rpc.ErrorCode(err) == rpc.CodeUnauthenticated
+}
+
+// IsUnreachable reports whether err means that orgd could not be reached or
+// did not answer: the connection failed, broke, or the call timed out.
+func IsUnreachable(err error) bool {
+	return errors.Is(err, rpc.ErrUnreachable) || errors.Is(err, rpc.ErrDisconnected) ||
+		errors.Is(err, context.DeadlineExceeded)
+}
+
+// FieldOf returns the param that err names (error.data.field), if any.
+func FieldOf(err error) string {
+	var e *rpc.Error
+	if errors.As(err, &e) && e.Data != nil {
+		return e.Data.Field
+	}
+	return ""
+}
+
+// Describe turns err into a short sentence for the screen. It never holds
+// a token or a password: orgd's messages never do, and transport errors
+// are summarized.
+func Describe(err error) string {
+	var e *rpc.Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &e):
+		switch e.Code {
+		case rpc.CodeTooManyAttempts:
+			if e.Data != nil && e.Data.RetryAfterS > 0 {
+				return fmt.Sprintf("too many attempts, retry in %d s", e.Data.RetryAfterS)
+			}
+			return "too many attempts, retry later"
+		case rpc.CodeStoreUnavailable:
+			return "the store cannot be reached; nothing was changed"
+		case rpc.CodeInternalError:
+			return "orgd had an internal error"
+		}
+		return e.Message
+	case errors.Is(err, context.DeadlineExceeded):
+		return "orgd did not answer in time"
+	case IsUnreachable(err):
+		return "disconnected from orgd"
+	}
+	return err.Error()
+}

@@ -1,0 +1,409 @@
+// Package remotetest is a stand-in for orgd in orgtui's model tests: an
+// in-memory remote.Client that behaves like orgd where the screens care
+// (paging, filtering, errors with codes and fields), and records the calls
+// it gets.
+package remotetest
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"github.com/orgd/orgd/rpc"
+)
+
+// Token is the token the fake hands out and accepts.
+const Token = "test-token"
+
+// Fake is an in-memory orgd. Set its fields before use; it is safe for
+// concurrent use after that.
+type Fake struct {
+	mu sync.Mutex
+
+	// Accounts maps email to password; Login checks them.
+	Accounts map[string]string
+	// Role is the role Login hands out (operator when empty).
+	Role string
+	// HasOperator makes Bootstrap answer -32003.
+	HasOperator bool
+	// Orgs are the organizations, in any order.
+	Orgs []rpc.Organization
+	// Stats are org.stats figures by organization name.
+	Stats map[string]rpc.OrgStats
+	// Fail, when set, is returned by the next call to the method it names
+	// (then forgotten).
+	Fail map[string]error
+	// Down makes every call fail as if orgd could not be reached.
+	Down bool
+	// Expires is the expiry of the sessions Login hands out.
+	Expires time.Time
+
+	calls  []Call
+	sorted bool // Orgs is sorted as org.list sorts
+	events chan rpc.OrgEvent
+	nextID int
+}
+
+// Call is one call the fake got.
+type Call struct {
+	Method string
+	Params any
+}
+
+// Address returns a made-up address.
+func (f *Fake) Address() string { return "unix:///run/orgd/orgd.sock" }
+
+// Close closes the event channel, like a closed connection.
+func (f *Fake) Close() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.events != nil {
+		close(f.events)
+		f.events = nil
+	}
+	return nil
+}
+
+// Calls returns the calls so far.
+func (f *Fake) Calls() []Call {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.calls)
+}
+
+// CallsOf returns the calls of method so far.
+func (f *Fake) CallsOf(method string) []Call {
+	var out []Call
+	for _, c := range f.Calls() {
+		if c.Method == method {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// SetDown makes orgd unreachable (true) or reachable again.
+func (f *Fake) SetDown(down bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.Down = down
+	if down && f.events != nil {
+		close(f.events)
+		f.events = nil
+	}
+}
+
+// FailNext makes the next call of method fail with err.
+func (f *Fake) FailNext(method string, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.Fail == nil {
+		f.Fail = make(map[string]error)
+	}
+	f.Fail[method] = err
+}
+
+// Send delivers an org.event to the subscriber, if any.
+func (f *Fake) Send(ev rpc.OrgEvent) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.events != nil {
+		f.events <- ev
+	}
+}
+
+// begin records a call and returns the error it must fail with, if any.
+// It is called with f.mu held.
+func (f *Fake) begin(method string, params any) error {
+	f.calls = append(f.calls, Call{Method: method, Params: params})
+	if f.Down {
+		return fmt.Errorf("%w at %s: connection refused", rpc.ErrUnreachable, f.Address())
+	}
+	if err, ok := f.Fail[method]; ok {
+		delete(f.Fail, method)
+		return err
+	}
+	return nil
+}
+
+func (f *Fake) authorize(token string) error {
+	if token != Token {
+		return &rpc.Error{Code: rpc.CodeUnauthenticated, Message: "the token is invalid or expired; log in again"}
+	}
+	return nil
+}
+
+func (f *Fake) session() *rpc.Session {
+	role := f.Role
+	if role == "" {
+		role = rpc.RoleOperator
+	}
+	return &rpc.Session{Token: Token, TokenType: "Bearer", ExpiresAt: f.Expires, Role: role}
+}
+
+// Login checks Accounts.
+func (f *Fake) Login(_ context.Context, email, password string) (*rpc.Session, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.begin(rpc.MethodAuthLogin, rpc.LoginParams{Email: email}); err != nil {
+		return nil, err
+	}
+	if want, ok := f.Accounts[email]; !ok || want != password {
+		return nil, &rpc.Error{Code: rpc.CodeUnauthenticated, Message: "wrong email or password"}
+	}
+	return f.session(), nil
+}
+
+// Bootstrap creates the first operator, as orgd does: -32003 once one
+// exists, -32602 on the email field for an invalid email.
+func (f *Fake) Bootstrap(_ context.Context, email, password string) (*rpc.Session, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.begin(rpc.MethodAuthBootstrap, rpc.LoginParams{Email: email}); err != nil {
+		return nil, err
+	}
+	if f.HasOperator {
+		return nil, &rpc.Error{Code: rpc.CodeForbidden, Message: "an operator already exists; log in with auth.login"}
+	}
+	if !strings.Contains(email, "@") {
+		return nil, &rpc.Error{Code: rpc.CodeInvalidParams, Message: fmt.Sprintf("%q is not an email address like name@example.com", email),
+			Data: &rpc.ErrorData{Field: "email", Reason: "format"}}
+	}
+	f.HasOperator = true
+	if f.Accounts == nil {
+		f.Accounts = make(map[string]string)
+	}
+	f.Accounts[email] = password
+	return f.session(), nil
+}
+
+// GetOrg finds an organization by name.
+func (f *Fake) GetOrg(_ context.Context, token, name string) (*rpc.Organization, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.begin(rpc.MethodOrgGet, rpc.OrgNameParams{Name: name}); err != nil {
+		return nil, err
+	}
+	if err := f.authorize(token); err != nil {
+		return nil, err
+	}
+	i := f.find(name)
+	if i < 0 {
+		return nil, notFound(name)
+	}
+	o := f.Orgs[i]
+	return &o, nil
+}
+
+func notFound(name string) error {
+	return &rpc.Error{Code: rpc.CodeNotFound, Message: fmt.Sprintf("no organization named %q", name)}
+}
+
+func (f *Fake) find(name string) int {
+	return slices.IndexFunc(f.Orgs, func(o rpc.Organization) bool { return o.Name == name || o.Slug == name })
+}
+
+// ListOrgs pages through Orgs sorted by name; the cursor is the index of
+// the next item.
+func (f *Fake) ListOrgs(_ context.Context, p rpc.OrgListParams) (*rpc.OrgList, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	logged := p
+	logged.Token = ""
+	if err := f.begin(rpc.MethodOrgList, logged); err != nil {
+		return nil, err
+	}
+	if err := f.authorize(p.Token); err != nil {
+		return nil, err
+	}
+	if !f.sorted {
+		if !slices.IsSortedFunc(f.Orgs, compare) {
+			slices.SortFunc(f.Orgs, compare)
+		}
+		f.sorted = true
+	}
+	var match []rpc.Organization
+	q := strings.ToLower(p.Query)
+	for _, o := range f.Orgs {
+		if q == "" || strings.Contains(strings.ToLower(o.Name), q) || strings.Contains(o.Slug, q) || strings.Contains(strings.ToLower(o.AdminEmail), q) {
+			match = append(match, o)
+		}
+	}
+	start := 0
+	if p.Cursor != "" {
+		fmt.Sscan(p.Cursor, &start)
+	}
+	limit := p.Limit
+	if limit == 0 {
+		limit = 50
+	}
+	end := min(len(match), start+limit)
+	out := &rpc.OrgList{Items: slices.Clone(match[min(start, end):end]), Total: len(match)}
+	if end < len(match) {
+		out.NextCursor = fmt.Sprint(end)
+	}
+	return out, nil
+}
+
+func compare(a, b rpc.Organization) int {
+	return cmp.Or(compareFold(a.Name, b.Name), strings.Compare(a.ID, b.ID))
+}
+
+// compareFold compares lower-cased a and b without allocating.
+func compareFold(a, b string) int {
+	ar, br := []rune(a), []rune(b)
+	for i := 0; i < len(ar) && i < len(br); i++ {
+		if c := cmp.Compare(unicode.ToLower(ar[i]), unicode.ToLower(br[i])); c != 0 {
+			return c
+		}
+	}
+	return cmp.Compare(len(ar), len(br))
+}
+
+// CreateOrg adds an organization.
+func (f *Fake) CreateOrg(_ context.Context, p rpc.OrgCreateParams) (*rpc.Organization, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	logged := p
+	logged.Token, logged.AdminPassword = "", ""
+	if err := f.begin(rpc.MethodOrgCreate, logged); err != nil {
+		return nil, err
+	}
+	if err := f.authorize(p.Token); err != nil {
+		return nil, err
+	}
+	f.nextID++
+	o := NewOrg(p.Name, p.AdminEmail)
+	o.ID = fmt.Sprintf("new%04d", f.nextID)
+	f.Orgs = append(f.Orgs, o)
+	f.sorted = false
+	return &o, nil
+}
+
+// UpdateOrg renames and changes emails.
+func (f *Fake) UpdateOrg(_ context.Context, p rpc.OrgUpdateParams) (*rpc.Organization, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	logged := p
+	logged.Token, logged.AdminPassword = "", nil
+	if err := f.begin(rpc.MethodOrgUpdate, logged); err != nil {
+		return nil, err
+	}
+	if err := f.authorize(p.Token); err != nil {
+		return nil, err
+	}
+	i := f.find(p.Name)
+	if i < 0 {
+		return nil, notFound(p.Name)
+	}
+	o := &f.Orgs[i]
+	if p.NewName != nil {
+		renamed := NewOrg(*p.NewName, o.AdminEmail)
+		o.Name, o.Slug, o.Collection = renamed.Name, renamed.Slug, renamed.Collection
+	}
+	if p.AdminEmail != nil {
+		o.AdminEmail = *p.AdminEmail
+	}
+	o.UpdatedAt = o.UpdatedAt.Add(time.Minute)
+	f.sorted = false
+	out := *o
+	return &out, nil
+}
+
+// DeleteOrg removes an organization.
+func (f *Fake) DeleteOrg(_ context.Context, token, name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.begin(rpc.MethodOrgDelete, rpc.OrgDeleteParams{Name: name, Confirm: name}); err != nil {
+		return err
+	}
+	if err := f.authorize(token); err != nil {
+		return err
+	}
+	i := f.find(name)
+	if i < 0 {
+		return notFound(name)
+	}
+	f.Orgs = slices.Delete(f.Orgs, i, i+1)
+	return nil
+}
+
+// OrgStats returns Stats[name].
+func (f *Fake) OrgStats(_ context.Context, token, name string) (*rpc.OrgStats, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.begin(rpc.MethodOrgStats, rpc.OrgNameParams{Name: name}); err != nil {
+		return nil, err
+	}
+	if err := f.authorize(token); err != nil {
+		return nil, err
+	}
+	if f.find(name) < 0 {
+		return nil, notFound(name)
+	}
+	s := f.Stats[name]
+	return &s, nil
+}
+
+// Health reports a healthy embedded store.
+func (f *Fake) Health(context.Context) (*rpc.Health, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.begin(rpc.MethodSystemHealth, nil); err != nil {
+		return nil, err
+	}
+	return &rpc.Health{Status: "ok", Version: "test", Store: rpc.StoreHealth{Kind: "embedded", OK: true, LatencyMS: 0.2}, Tenants: len(f.Orgs)}, nil
+}
+
+// Subscribe opens the event channel that Send feeds.
+func (f *Fake) Subscribe(_ context.Context, token string) (<-chan rpc.OrgEvent, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.begin(rpc.MethodOrgSubscribe, nil); err != nil {
+		return nil, err
+	}
+	if err := f.authorize(token); err != nil {
+		return nil, err
+	}
+	if f.events != nil {
+		close(f.events)
+	}
+	f.events = make(chan rpc.OrgEvent, 16)
+	return f.events, nil
+}
+
+// NewOrg returns an active organization named name, created at a fixed
+// time, with its slug and collection derived roughly as orgd does.
+func NewOrg(name, adminEmail string) rpc.Organization {
+	var b strings.Builder
+	under := false
+	for _, r := range strings.ToLower(name) {
+		if ('a' <= r && r <= 'z') || ('0' <= r && r <= '9') {
+			b.WriteRune(r)
+			under = false
+		} else if !under {
+			b.WriteByte('_')
+			under = true
+		}
+	}
+	slug := strings.Trim(b.String(), "_")
+	at := time.Date(2026, 3, 14, 9, 26, 53, 0, time.UTC)
+	return rpc.Organization{
+		ID: "id_" + slug, Name: name, Slug: slug, Collection: "org_" + slug, AdminEmail: adminEmail,
+		State: rpc.StateActive, CreatedAt: at, UpdatedAt: at,
+	}
+}
+
+// Orgs returns n organizations named "Org 00001" and so on.
+func Orgs(n int) []rpc.Organization {
+	out := make([]rpc.Organization, n)
+	for i := range out {
+		out[i] = NewOrg(fmt.Sprintf("Org %05d", i+1), fmt.Sprintf("admin%d@example.com", i+1))
+	}
+	return out
+}
