@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"strings"
 	"testing"
@@ -189,4 +190,39 @@ func TestManyRequestsInFlightOnOneConnection(t *testing.T) {
 	if len(seen) != 200 {
 		t.Errorf("%d distinct replies, want 200", len(seen))
 	}
+}
+
+func TestAHalfClosedConnectionStillGetsItsAnswers(t *testing.T) {
+	d := testenv.Start(t, testenv.Options{Configure: func(c *daemon.Config) { c.BcryptCost = 12 }})
+	r := d.Dial(t)
+	// What "echo request | socat - UNIX-CONNECT:orgd.sock" does: send, then
+	// shut the sending side; bcrypt makes the answer take a while.
+	r.Send(`{"jsonrpc":"2.0","id":1,"method":"auth.bootstrap","params":{"email":"ops@example.com","password":"operator-password"}}`)
+	if err := r.Conn.(*net.UnixConn).CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	rep := r.Read()
+	if rep.Error != nil || len(rep.Result) == 0 {
+		t.Fatalf("answer after a half-close: %+v", rep)
+	}
+	if _, err := r.ReadLine(5 * time.Second); !errors.Is(err, io.EOF) {
+		t.Fatalf("after the answer the connection should close; read gave %v", err)
+	}
+}
+
+func TestAClientThatHangsUpCancelsItsRequests(t *testing.T) {
+	d := testenv.Start(t, testenv.Options{Configure: func(c *daemon.Config) { c.BcryptCost = 13 }})
+	op := d.Operator(t)
+	r := d.Dial(t)
+	b, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 1, "method": rpc.MethodOrgCreate,
+		"params": rpc.OrgCreateParams{Token: op, Name: "Abandoned", AdminEmail: "gone@example.com", AdminPassword: adminPassword}})
+	r.Send(string(b))
+	time.Sleep(50 * time.Millisecond) // read and started: hashing the password
+	r.Conn.Close()
+
+	// Had the create run on, it would be done well within this.
+	time.Sleep(3 * time.Second)
+	_, err := d.Client(t).GetOrg(ctxT(t), op, "Abandoned")
+	wantCode(t, err, rpc.CodeNotFound)
+	checkClean(t, d)
 }

@@ -37,6 +37,7 @@ func (s *Server) accept(nc net.Conn) {
 	st := newLineStream(nc, s.cfg.MaxMessageBytes, s.cfg.IdleTimeout, s.cfg.RequestTimeout)
 	st.busy = func() bool { return c.active.Load() > 0 }
 	st.waitIdle = c.inflight.Wait
+	st.hungUp = hangupProbe(nc)
 	st.onBad = func(code int, reason string) {
 		s.log.Debug("bad request line", "peer", c.peer.Key, "code", code, "reason", reason)
 	}

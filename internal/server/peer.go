@@ -48,3 +48,26 @@ func peerUID(c *net.UnixConn) (int, bool) {
 	}
 	return int(cred.Uid), true
 }
+
+// hangupProbe returns a function that reports whether the client at the
+// other end of a Unix socket has closed it both ways. Over TCP a hang-up
+// looks like a half-close until orgd writes, so the probe says no.
+func hangupProbe(nc net.Conn) func() bool {
+	uc, ok := nc.(*net.UnixConn)
+	if !ok {
+		return func() bool { return false }
+	}
+	raw, err := uc.SyscallConn()
+	if err != nil {
+		return func() bool { return false }
+	}
+	return func() bool {
+		gone := false
+		_ = raw.Control(func(fd uintptr) {
+			fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN | unix.POLLRDHUP}}
+			n, err := unix.Poll(fds, 0)
+			gone = err == nil && n > 0 && fds[0].Revents&(unix.POLLHUP|unix.POLLERR) != 0
+		})
+		return gone
+	}
+}

@@ -41,6 +41,9 @@ type lineStream struct {
 	// waitIdle returns when no request is in flight; a stopped stream
 	// waits for it before it reports the end of the connection.
 	waitIdle func()
+	// hungUp reports whether the client has closed the connection both
+	// ways, as opposed to only its sending side.
+	hungUp func() bool
 	onBad    func(code int, reason string)
 
 	buf []byte // the line being assembled, when it spans reads
@@ -66,6 +69,7 @@ func newLineStream(nc net.Conn, maxLine int, idle, writeTimeout time.Duration) *
 		writeTimeout: writeTimeout,
 		busy:         func() bool { return false },
 		waitIdle:     func() {},
+		hungUp:       func() bool { return false },
 		onBad:        func(int, string) {},
 	}
 }
@@ -128,8 +132,36 @@ func (s *lineStream) readLine() ([]byte, error) {
 			return nil, errIdle
 		case errors.Is(err, io.EOF) && len(s.buf) > 0:
 			return s.buf, nil // a last line without its newline
+		case errors.Is(err, io.EOF):
+			s.finishAfterEOF()
 		}
 		return nil, err
+	}
+}
+
+// finishAfterEOF waits, once the client has sent its last request, until
+// the requests in flight are answered: "echo request | socat - UNIX-CONNECT:…"
+// shuts its sending side down right after the request, and still wants the
+// answer. A client that hangs up altogether does not: its requests are
+// cancelled at once (on a Unix socket, where a hang-up can be told apart
+// from a half-close; over TCP they run to their end).
+func (s *lineStream) finishAfterEOF() {
+	idle := make(chan struct{})
+	go func() {
+		s.waitIdle()
+		close(idle)
+	}()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-idle:
+			return
+		case <-tick.C:
+			if s.hungUp() {
+				return
+			}
+		}
 	}
 }
 
