@@ -44,7 +44,7 @@ type lineStream struct {
 	// hungUp reports whether the client has closed the connection both
 	// ways, as opposed to only its sending side.
 	hungUp func() bool
-	onBad    func(code int, reason string)
+	onBad  func(code int, reason string)
 
 	buf []byte // the line being assembled, when it spans reads
 
