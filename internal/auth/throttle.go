@@ -11,6 +11,8 @@ import (
 // window. It is safe for concurrent use, and its memory is bounded by
 // MaxKeys.
 type Throttle struct {
+	// PerEmail and PerPeer are the failures allowed within Window; 0 means
+	// no limit.
 	PerEmail int
 	PerPeer  int
 	Window   time.Duration
@@ -38,8 +40,8 @@ func (t *Throttle) Check(emailKey, peerKey string, now time.Time) time.Duration 
 
 func (t *Throttle) waitLocked(key string, limit int, now time.Time) time.Duration {
 	fs := t.pruneLocked(key, now)
-	if len(fs) < limit {
-		return 0
+	if limit <= 0 || len(fs) < limit {
+		return 0 // a limit of 0 means none
 	}
 	// The attempt may proceed once enough failures have aged out.
 	return fs[len(fs)-limit].Add(t.Window).Sub(now)
@@ -72,7 +74,7 @@ func (t *Throttle) Fail(emailKey, peerKey string, now time.Time) {
 		limit int
 	}{{"e:" + emailKey, t.PerEmail}, {"p:" + peerKey, t.PerPeer}} {
 		fs := append(t.pruneLocked(k.key, now), now)
-		if len(fs) > k.limit {
+		if k.limit > 0 && len(fs) > k.limit {
 			fs = fs[len(fs)-k.limit:]
 		}
 		t.failures[k.key] = fs

@@ -185,3 +185,14 @@ func TestThrottleConcurrently(t *testing.T) {
 		t.Fatalf("wait %s after hundreds of failures, want up to 15m", wait)
 	}
 }
+
+func TestAThrottleWithoutLimitsNeverRefuses(t *testing.T) {
+	th := &Throttle{Window: time.Minute, MaxKeys: 10}
+	now := time.Unix(1_800_000_000, 0)
+	for range 50 {
+		th.Fail("a@example.com", "uid:1", now)
+	}
+	if wait := th.Check("a@example.com", "uid:1", now); wait != 0 {
+		t.Fatalf("limits of 0 made the throttle refuse for %s", wait)
+	}
+}

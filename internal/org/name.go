@@ -96,8 +96,9 @@ func CollectionName(slug string) string {
 	return CollectionPrefix + slug
 }
 
-// NormalizeEmail validates an email address and returns it as given, with
-// the key it is compared by (lower case). The error is EINVALID naming field.
+// NormalizeEmail validates an email address (name@example.com, no display
+// name, at most 254 bytes) and returns it as given; EmailKey gives the key
+// it is compared by. The error is EINVALID naming field.
 func NormalizeEmail(field, email string) (string, error) {
 	if email == "" {
 		return "", Invalidf(field, "required", "email is required")
