@@ -41,7 +41,7 @@ func check(ctx context.Context, e *env, cfg daemon.Config) error {
 	if err != nil {
 		return usage("%w", err)
 	}
-	st, err := daemon.OpenStore(ctx, cfg, log, daemon.StoreOptions{})
+	st, err := daemon.OpenStore(ctx, cfg, log, daemon.Hooks{})
 	if err != nil {
 		return &exitError{code: exitFailure, err: err}
 	}

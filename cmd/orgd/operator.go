@@ -105,7 +105,7 @@ func createOperator(ctx context.Context, e *env, cfg daemon.Config, email, passw
 	if err := org.ValidatePassword("password", password); err != nil {
 		return &exitError{code: exitFailure, err: errors.New(org.ErrorMessage(err))}
 	}
-	st, err := daemon.OpenStore(ctx, cfg, log, daemon.StoreOptions{})
+	st, err := daemon.OpenStore(ctx, cfg, log, daemon.Hooks{})
 	if errors.Is(err, embedded.ErrLocked) {
 		return &exitError{code: exitFailure, err: fmt.Errorf("%w\n(while orgd serves, create the first operator with: orgd call auth.bootstrap '{\"email\":\"…\",\"password\":\"…\"}')", err)}
 	}

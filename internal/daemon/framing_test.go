@@ -192,12 +192,27 @@ func TestManyRequestsInFlightOnOneConnection(t *testing.T) {
 	}
 }
 
+// slowStep returns a failpoint that holds a change for a while after step,
+// as a slow store would, and a channel told when it does.
+func slowStep(step string) (func(string) error, <-chan struct{}) {
+	reached := make(chan struct{}, 1)
+	return func(s string) error {
+		if s == step {
+			reached <- struct{}{}
+			time.Sleep(time.Second)
+		}
+		return nil
+	}, reached
+}
+
 func TestAHalfClosedConnectionStillGetsItsAnswers(t *testing.T) {
-	d := testenv.Start(t, testenv.Options{Configure: func(c *daemon.Config) { c.BcryptCost = 12 }})
+	slow, reached := slowStep("operator:inserted")
+	d := testenv.Start(t, testenv.Options{Failpoint: slow})
 	r := d.Dial(t)
 	// What "echo request | socat - UNIX-CONNECT:orgd.sock" does: send, then
-	// shut the sending side; bcrypt makes the answer take a while.
+	// shut the sending side while the answer is still being worked out.
 	r.Send(`{"jsonrpc":"2.0","id":1,"method":"auth.bootstrap","params":{"email":"ops@example.com","password":"operator-password"}}`)
+	<-reached
 	if err := r.Conn.(*net.UnixConn).CloseWrite(); err != nil {
 		t.Fatal(err)
 	}
@@ -211,16 +226,18 @@ func TestAHalfClosedConnectionStillGetsItsAnswers(t *testing.T) {
 }
 
 func TestAClientThatHangsUpCancelsItsRequests(t *testing.T) {
-	d := testenv.Start(t, testenv.Options{Configure: func(c *daemon.Config) { c.BcryptCost = 13 }})
+	slow, reached := slowStep("create:inserted")
+	d := testenv.Start(t, testenv.Options{Failpoint: slow})
 	op := d.Operator(t)
 	r := d.Dial(t)
 	b, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 1, "method": rpc.MethodOrgCreate,
 		"params": rpc.OrgCreateParams{Token: op, Name: "Abandoned", AdminEmail: "gone@example.com", AdminPassword: adminPassword}})
 	r.Send(string(b))
-	time.Sleep(50 * time.Millisecond) // read and started: hashing the password
+	<-reached
 	r.Conn.Close()
 
-	// Had the create run on, it would be done well within this.
+	// Had the create run on, it would be done well within this; cancelled,
+	// it is rolled back.
 	time.Sleep(3 * time.Second)
 	_, err := d.Client(t).GetOrg(ctxT(t), op, "Abandoned")
 	wantCode(t, err, rpc.CodeNotFound)

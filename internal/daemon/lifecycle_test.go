@@ -68,7 +68,7 @@ func TestStaleSocketIsReplacedAndALiveOneRefused(t *testing.T) {
 	}
 
 	cfg := testenv.Config(t, testenv.Options{Configure: listen})
-	_, err = daemon.Start(ctxT(t), cfg, testenv.Logger(nil), daemon.StoreOptions{})
+	_, err = daemon.Start(ctxT(t), cfg, testenv.Logger(nil), daemon.Hooks{})
 	if err == nil || !strings.Contains(err.Error(), "already serving") {
 		t.Fatalf("second daemon on a live socket: %v, want a refusal", err)
 	}
@@ -119,7 +119,7 @@ func TestPlainTCPIsOnlyForLoopback(t *testing.T) {
 	cfg := testenv.Config(t, testenv.Options{Configure: func(c *daemon.Config) {
 		c.Listen = append(c.Listen, "tcp://0.0.0.0:0")
 	}})
-	_, err := daemon.Start(ctxT(t), cfg, testenv.Logger(nil), daemon.StoreOptions{})
+	_, err := daemon.Start(ctxT(t), cfg, testenv.Logger(nil), daemon.Hooks{})
 	if err == nil || !strings.Contains(err.Error(), "--insecure-tcp") {
 		t.Fatalf("plain TCP on 0.0.0.0: %v, want a refusal naming --insecure-tcp", err)
 	}
@@ -161,17 +161,23 @@ func TestTLSListener(t *testing.T) {
 }
 
 func TestShutdownLetsRequestsInFlightFinish(t *testing.T) {
-	d := testenv.Start(t, testenv.Options{Configure: func(c *daemon.Config) { c.BcryptCost = 13 }})
+	started := make(chan struct{}, 1)
+	slow := func(step string) error {
+		if step == "create:inserted" {
+			started <- struct{}{}
+			time.Sleep(500 * time.Millisecond) // a slow store: in flight when shutdown starts
+		}
+		return nil
+	}
+	d := testenv.Start(t, testenv.Options{Failpoint: slow})
 	op := d.Operator(t)
 	c := d.Client(t)
 	done := make(chan error, 1)
 	go func() {
-		// A create spends most of its time in bcrypt: long enough to be in
-		// flight when shutdown starts.
 		_, err := c.CreateOrg(context.Background(), rpc.OrgCreateParams{Token: op, Name: "Late", AdminEmail: "late@example.com", AdminPassword: adminPassword})
 		done <- err
 	}()
-	time.Sleep(100 * time.Millisecond)
+	<-started
 	d.Stop(t)
 	if err := <-done; err != nil {
 		t.Fatalf("request in flight during shutdown: %v", err)

@@ -35,6 +35,9 @@ type Options struct {
 	Configure func(*daemon.Config)
 	// Failpoint is passed to the store.
 	Failpoint func(step string) error
+	// BcryptCost is the cost of password hashes; bcrypt's cheapest (4) when
+	// zero, since under the race detector cost 10 takes a second a hash.
+	BcryptCost int
 	// DataDir reuses a data directory (to restart on the same store).
 	DataDir string
 	// DB reuses a database name (with ORGD_TEST_MONGO_URI).
@@ -133,7 +136,11 @@ func Start(t testing.TB, o Options) *Daemon {
 	cfg := Config(t, o)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	d, err := daemon.Start(ctx, cfg, Logger(o.Log), daemon.StoreOptions{Failpoint: o.Failpoint})
+	cost := o.BcryptCost
+	if cost == 0 {
+		cost = 4
+	}
+	d, err := daemon.Start(ctx, cfg, Logger(o.Log), daemon.Hooks{Failpoint: o.Failpoint, BcryptCost: cost})
 	if err != nil {
 		t.Fatalf("start orgd: %v", err)
 	}
