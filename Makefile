@@ -48,6 +48,10 @@ run: build
 ## test: every test, with the race detector, then each fuzz target briefly
 ## (installs what the tests need when it is missing: tmux, systemd, dpkg, rpm)
 test: tmux
+	@# The tests build orgd, orgtui and the store process with make build's
+	@# flags; compiling them once here first spares the parallel test
+	@# binaries from compiling the same packages side by side.
+	CGO_ENABLED=0 $(GO) build -trimpath ./cmd/... ./internal/testenv/storeproc
 	$(GO) test -race -count=1 -timeout 15m ./...
 	$(call run-fuzz,$(FUZZ_SHORT))
 

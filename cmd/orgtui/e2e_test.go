@@ -85,7 +85,9 @@ func TestEndToEndInTmux(t *testing.T) {
 	}
 	dir := testenv.ShortDir(t)
 	bin := filepath.Join(dir, "orgtui")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	build := exec.Command("go", "build", "-trimpath", "-o", bin, ".") // make build's flags: one build cache
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build orgtui: %v\n%s", err, out)
 	}
 	d := testenv.Start(t, testenv.Options{})

@@ -43,7 +43,8 @@ func storeproc(t testing.TB) string {
 			return
 		}
 		path := filepath.Join(dir, "storeproc")
-		cmd := exec.Command(goTool(), "build", "-o", path, "github.com/orgd/orgd/internal/testenv/storeproc")
+		// The flags of make build, so that the build cache serves both.
+		cmd := exec.Command(goTool(), "build", "-trimpath", "-o", path, "github.com/orgd/orgd/internal/testenv/storeproc")
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			storeBinary.err = fmt.Errorf("build storeproc: %w\n%s", err, out)
