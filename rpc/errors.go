@@ -36,6 +36,9 @@ type ErrorData struct {
 	Reason string `json:"reason,omitempty"`
 	// Existing names the organization that holds a taken name (-32009).
 	Existing string `json:"existing,omitempty"`
+	// Operator names a query or update operator that is refused, e.g.
+	// "$where" (-32602).
+	Operator string `json:"operator,omitempty"`
 	// RetryAfterS is how many seconds to wait (-32029).
 	RetryAfterS int `json:"retry_after_s,omitempty"`
 }
