@@ -179,11 +179,13 @@ func TestShutdownLetsRequestsInFlightFinish(t *testing.T) {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	start := time.Now()
+	deadline := start.Add(10 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	t.Logf("waited %s for %s", time.Since(start).Round(time.Millisecond), what)
 }

@@ -3,6 +3,7 @@ package mongo
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -12,10 +13,11 @@ import (
 	"github.com/orgd/orgd/internal/org"
 )
 
-// Several daemons may share one database. Each bumps a version counter in
-// the meta collection after every change, and polls it every refresh
-// interval: when it moved by more than its own bumps, the daemon reloads
-// the directory. One read by _id per interval costs nothing, even on the
+// Several daemons may share one database. Where the deployment has change
+// streams, each daemon follows the others through one (watch.go).
+// Otherwise, each bumps a version counter in the meta collection after
+// every change, and polls it every refresh interval: when it moved by more
+// than its own bumps, the daemon reloads the directory. One read by _id per interval costs nothing, even on the
 // embedded engine, which scans whole collections for any other query. A
 // full reload every fullReloadEvery intervals catches a bump lost to a
 // crash. Each daemon also keeps a heartbeat there, so that the others can
@@ -175,6 +177,15 @@ func (s *Store) deadAfter() time.Duration {
 // beats its heart, follows other daemons' changes and reconciles abandoned
 // intents. Errors are logged; a store that is down is retried.
 func (s *Store) Run(ctx context.Context) {
+	if !s.exclusive {
+		var watching sync.WaitGroup
+		watching.Add(1)
+		go func() {
+			defer watching.Done()
+			s.watchLoop(ctx)
+		}()
+		defer watching.Wait()
+	}
 	s.tick(ctx, 0)
 	t := time.NewTicker(s.refresh)
 	defer t.Stop()
@@ -196,7 +207,12 @@ func (s *Store) tick(ctx context.Context, n int) {
 			s.log.Debug("heartbeat failed", "error", err)
 			return
 		}
-		reloaded, err := s.follow(ctx, n > 0 && n%fullReloadEvery == 0)
+		full := n > 0 && n%fullReloadEvery == 0
+		reloaded := false
+		var err error
+		if full || !s.isStreaming() {
+			reloaded, err = s.follow(ctx, full)
+		}
 		if err != nil {
 			s.log.Warn("following other daemons failed", "error", err)
 			return

@@ -177,6 +177,8 @@ func (s *Store) UpdateOrganization(ctx context.Context, id string, c org.Change)
 		if cur, err = s.changePassword(ctx, id, c.PasswordHash); err != nil {
 			return org.Organization{}, err
 		}
+		// Other daemons must revoke the admin's tokens too, now.
+		s.bump(ctx)
 	}
 	slugChanges := c.Slug != "" && c.Slug != cur.Slug
 	emailChanges := c.AdminEmail != "" && org.EmailKey(c.AdminEmail) != org.EmailKey(cur.AdminEmail)

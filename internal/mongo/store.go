@@ -89,6 +89,9 @@ type Store struct {
 	suspects map[string]bool
 	seen     int64 // directory version this process has caught up with
 	own      map[int64]bool
+	// streaming is set while a change stream reports other daemons'
+	// changes; polling then only does its periodic full reload.
+	streaming bool
 }
 
 var _ org.Store = (*Store)(nil)
