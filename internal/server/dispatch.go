@@ -216,9 +216,9 @@ func (s *Server) dispatch(ctx context.Context, c *call, req *jsonrpc2.Request) (
 	if !ok {
 		return nil, &rpc.Error{Code: rpc.CodeMethodNotFound, Message: fmt.Sprintf("method not found: %q; rpc.discover lists them", req.Method)}
 	}
-	var raw json.RawMessage
-	if req.Params != nil {
-		raw = *req.Params
+	raw, err := requestParams(req)
+	if err != nil {
+		return nil, err
 	}
 	return r.call(ctx, c, raw)
 }

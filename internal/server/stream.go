@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sourcegraph/jsonrpc2"
+
 	"github.com/orgd/orgd/rpc"
 )
 
@@ -45,6 +47,9 @@ type lineStream struct {
 	// ways, as opposed to only its sending side.
 	hungUp func() bool
 	onBad  func(code int, reason string)
+	// keepParams hands requests on with their params kept as written
+	// (see keepParams).
+	keepParams bool
 
 	buf []byte // the line being assembled, when it spans reads
 
@@ -91,6 +96,11 @@ func (s *lineStream) ReadObject(v any) error {
 				return err
 			}
 			continue
+		}
+		if s.keepParams {
+			if line, err = keepParams(line); err != nil {
+				return err
+			}
 		}
 		return json.Unmarshal(line, v)
 	}
@@ -253,6 +263,48 @@ func checkRequest(line []byte) (code int, msg string, id json.RawMessage) {
 		return rpc.CodeInvalidRequest, "invalid request: orgd takes requests, not responses", id
 	}
 	return 0, "", nil
+}
+
+// keepParams moves a request's params, as their exact text, into its meta
+// member as a JSON string. jsonrpc2 reads params into Go maps and writes
+// them out again, which sorts the keys of every object; but key order is
+// meaning in the data methods (a sort, an index's keys, a document), and
+// strings come through the library unchanged. dispatch reads them back
+// with requestParams. A meta member the client sent is dropped: orgd has
+// no use for one. line must be a valid request object.
+func keepParams(line []byte) ([]byte, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(line, &m); err != nil {
+		return nil, err
+	}
+	params, ok := m["params"]
+	if _, meta := m["meta"]; !ok && !meta {
+		return line, nil
+	}
+	delete(m, "meta")
+	if !ok {
+		return json.Marshal(m)
+	}
+	delete(m, "params")
+	text, err := json.Marshal(string(params))
+	if err != nil {
+		return nil, err
+	}
+	m["meta"] = text
+	return json.Marshal(m)
+}
+
+// requestParams returns the params of a request read by lineStream, as
+// their client wrote them (see keepParams).
+func requestParams(req *jsonrpc2.Request) (json.RawMessage, error) {
+	if req.Meta == nil || string(*req.Meta) == "null" {
+		return nil, nil
+	}
+	var text string
+	if err := json.Unmarshal(*req.Meta, &text); err != nil {
+		return nil, fmt.Errorf("params kept in meta: %w", err)
+	}
+	return json.RawMessage(text), nil
 }
 
 // validID accepts the ids the library can echo: strings, and integers from

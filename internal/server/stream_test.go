@@ -555,3 +555,44 @@ func FuzzCheckRequest(f *testing.F) {
 		}
 	})
 }
+
+func TestParamsReachTheHandlerAsTheClientWroteThem(t *testing.T) {
+	tests := []struct{ name, params string }{
+		{"keys out of alphabetical order", `{"z":1,"a":{"y":2,"b":3}}`},
+		{"a repeated key", `{"a":1,"a":2}`},
+		{"numbers as written", `{"n":1.0,"m":1e3,"big":123456789012345678901234567890}`},
+		{"escapes and HTML characters", `{"s":"<&>\u00e9\"\\"}`},
+		{"an array", `[3,1,2]`},
+		{"null", `null`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			line := `{"jsonrpc":"2.0","id":1,"method":"m","params":` + tt.params + `,"meta":{"x":1}}`
+			kept, err := keepParams([]byte(line))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var req jsonrpc2.Request
+			if err := json.Unmarshal(kept, &req); err != nil {
+				t.Fatal(err)
+			}
+			got, err := requestParams(&req)
+			if err != nil || string(got) != tt.params {
+				t.Fatalf("params %s (%v), want %s", got, err, tt.params)
+			}
+		})
+	}
+	t.Run("a request without params has none, even with a meta member", func(t *testing.T) {
+		kept, err := keepParams([]byte(`{"jsonrpc":"2.0","id":1,"method":"m","meta":"{\"token\":\"x\"}"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var req jsonrpc2.Request
+		if err := json.Unmarshal(kept, &req); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := requestParams(&req); err != nil || got != nil {
+			t.Fatalf("params %s (%v), want none", got, err)
+		}
+	})
+}
