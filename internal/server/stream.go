@@ -346,7 +346,50 @@ func (s *lineStream) WriteObject(v any) error {
 	if err != nil {
 		return err
 	}
-	return s.write(b)
+	return s.write(unescapeHTML(b))
+}
+
+// unescapeHTML undoes the escapes of <, > and & that encoding/json puts
+// into strings (for JSON embedded in HTML, which a line on a socket never
+// is): documents then reach clients byte for byte as the store's Extended
+// JSON writer, and mongoexport, write them. b must be valid JSON.
+func unescapeHTML(b []byte) []byte {
+	if !bytes.Contains(b, []byte(`\u00`)) {
+		return b
+	}
+	out := make([]byte, 0, len(b))
+	inString := false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case c == '"':
+			inString = !inString
+		case c == '\\' && inString && i+1 < len(b):
+			if i+5 < len(b) && b[i+1] == 'u' && b[i+2] == '0' && b[i+3] == '0' {
+				switch string(b[i+4 : i+6]) {
+				case "3c":
+					out = append(out, '<')
+					i += 5
+					continue
+				case "3e":
+					out = append(out, '>')
+					i += 5
+					continue
+				case "26":
+					out = append(out, '&')
+					i += 5
+					continue
+				}
+			}
+			// Any other escape stays as it is, the escaped character too
+			// (which may be a quote or a backslash).
+			out = append(out, c, b[i+1])
+			i++
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 func (s *lineStream) write(b []byte) error {

@@ -10,6 +10,7 @@ import (
 	"log"
 	"net"
 	"os"
+	"reflect"
 	"strings"
 	"sync"
 	"syscall"
@@ -595,4 +596,25 @@ func TestParamsReachTheHandlerAsTheClientWroteThem(t *testing.T) {
 			t.Fatalf("params %s (%v), want none", got, err)
 		}
 	})
+}
+
+func TestRepliesCarryHTMLCharactersUnescaped(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"escapes of <, > and & in strings", `{"s":"a\u003cb\u003ec\u0026d"}`, `{"s":"a<b>c&d"}`},
+		{"other escapes stay", `{"s":"\u00e9\u2028\"\\\n"}`, `{"s":"\u00e9\u2028\"\\\n"}`},
+		{"an escaped backslash before u003c stays", `{"s":"\\u003c"}`, `{"s":"\\u003c"}`},
+		{"nothing to do", `{"a":[1,2]}`, `{"a":[1,2]}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := unescapeHTML([]byte(tt.in))
+			if string(got) != tt.want {
+				t.Fatalf("unescapeHTML(%s) = %s, want %s", tt.in, got, tt.want)
+			}
+			var a, b any
+			if json.Unmarshal(got, &a) != nil || json.Unmarshal([]byte(tt.in), &b) != nil || !reflect.DeepEqual(a, b) {
+				t.Fatalf("%s and %s do not mean the same", got, tt.in)
+			}
+		})
+	}
 }
