@@ -191,6 +191,7 @@ func (s *Store) Run(ctx context.Context) {
 func (s *Store) tick(ctx context.Context, n int) {
 	ctx, cancel := context.WithTimeout(ctx, max(s.refresh, 5*time.Second))
 	defer cancel()
+	s.cursors.sweep(ctx)
 	if !s.exclusive {
 		if err := s.heartbeat(ctx); err != nil {
 			s.log.Debug("heartbeat failed", "error", err)
