@@ -238,7 +238,7 @@ func (s *Server) toRPCError(method string, err error) *jsonrpc2.Error {
 	switch org.ErrorCode(err) {
 	case org.EINVALID:
 		e.Code = rpc.CodeInvalidParams
-		e.Data = &rpc.ErrorData{Field: oe.Field, Reason: oe.Reason}
+		e.Data = &rpc.ErrorData{Field: oe.Field, Reason: oe.Reason, Operator: oe.Operator}
 	case org.EUNAUTHENTICATED:
 		e.Code = rpc.CodeUnauthenticated
 	case org.EFORBIDDEN:
