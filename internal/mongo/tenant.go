@@ -10,7 +10,6 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/orgd/orgd/internal/document"
 	"github.com/orgd/orgd/internal/org"
@@ -78,22 +77,19 @@ func (s *Store) tenant(ctx context.Context, id string, write bool, fn func(c *mo
 		return busy(o)
 	}
 	if write && !s.exclusive {
-		err := s.orgs.FindOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "state", Value: org.StateActive}, {Key: "collection", Value: o.Collection}},
-			options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
-		if errors.Is(err, mongo.ErrNoDocuments) {
+		// By _id alone: the embedded engine reads any other filter by
+		// scanning the whole collection.
+		cur, err := s.readOrg(ctx, id)
+		if err != nil {
+			return err
+		}
+		if cur.State != org.StateActive || cur.Collection != o.Collection {
 			// Changed by another daemon: learn how, and let the caller retry.
-			cur, rerr := s.readOrg(ctx, id)
-			if rerr != nil {
-				return rerr
-			}
 			s.dir.PutOrganization(cur)
 			if cur.State == org.StateActive {
 				return &org.Error{Code: org.ECONFLICT, Reason: "busy", Message: fmt.Sprintf("organization %q was just changed by another orgd; retry", cur.Name)}
 			}
 			return busy(cur)
-		}
-		if err != nil {
-			return storeErr("read organization", err)
 		}
 	}
 	return fn(s.db.Collection(o.Collection), o)
