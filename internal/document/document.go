@@ -241,10 +241,6 @@ func ValueFromBSON(t byte, b []byte) (Value, error) {
 	return Value{raw: v}, nil
 }
 
-// BSON returns the value's BSON type and encoding. The caller must not
-// change the bytes.
-func (v Value) BSON() (t byte, b []byte) { return byte(v.raw.Type), v.raw.Value }
-
 // IsZero reports whether v is no value at all.
 func (v Value) IsZero() bool { return v.raw.Type == 0 }
 
@@ -325,15 +321,6 @@ func (v Value) Number() (float64, bool) {
 	return 0, false
 }
 
-// Document returns v as a document, when it is one.
-func (v Value) Document() (Document, bool) {
-	raw, ok := v.raw.DocumentOK()
-	return Document{raw: raw}, ok
-}
-
-// String returns v's string, when it is a string.
-func (v Value) String() (string, bool) { return v.raw.StringValueOK() }
-
 // JSON returns the value as canonical Extended JSON v2.
 func (v Value) JSON() ([]byte, error) {
 	if v.raw.Type == 0 {
@@ -352,9 +339,6 @@ func (v Value) JSON() ([]byte, error) {
 	}
 	return b[len(prefix) : len(b)-len(suffix)], nil
 }
-
-// Equal reports whether v and w are the same BSON type with the same bytes.
-func (v Value) Equal(w Value) bool { return v.raw.Equal(w.raw) }
 
 // bsonDoc encodes the document {key: v}.
 func bsonDoc(key string, v bson.RawValue) []byte {
