@@ -3,6 +3,7 @@ package testenv
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,13 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orgd/orgd/internal/embedded"
 	"github.com/orgd/orgd/rpc"
 )
 
 // Process is an orgd running as a child process, built without the race
-// detector, on a database of its own: for tests that measure the client
-// side alone, or that move too much data for a daemon under the race
-// detector.
+// detector, on a store of its own: for tests that measure the client side
+// alone, or that move too much data for a daemon under the race detector.
 type Process struct {
 	Addr string
 	// MongoURI and DB are the store it runs on, for tests that look at it
@@ -61,17 +62,24 @@ func orgd(t testing.TB) string {
 	return orgdBinary.path
 }
 
-// StartProcess starts orgd serve in a child process on the store the
-// other tests use (ORGD_TEST_MONGO_URI, or the shared engine process), and
-// stops it when the test ends. Its log goes to the test's log on failure.
+// StartProcess starts orgd serve in a child process, on the MongoDB of
+// ORGD_TEST_MONGO_URI or else on its own embedded store, and stops it when
+// the test ends. Its log goes to the test's log on failure.
 func StartProcess(t testing.TB) *Process {
 	t.Helper()
-	cfg := Config(t, Options{})
+	cfg := Config(t, Options{Embedded: os.Getenv(MongoURIEnv) == ""})
 	var log strings.Builder
 	var logMu sync.Mutex
-	cmd := exec.Command(orgd(t), "serve",
-		"--listen", cfg.Listen[0], "--data-dir", cfg.DataDir, "--mongo-uri", cfg.MongoURI, "--db", cfg.DB,
-		"--bcrypt-cost", "10", "--refresh-interval", cfg.RefreshInterval.String(), "--store-timeout", cfg.StoreTimeout.String())
+	args := []string{"serve", "--listen", cfg.Listen[0], "--data-dir", cfg.DataDir, "--db", cfg.DB,
+		"--bcrypt-cost", "10", "--refresh-interval", cfg.RefreshInterval.String(), "--store-timeout", cfg.StoreTimeout.String()}
+	uri := cfg.MongoURI
+	if uri != "" {
+		args = append(args, "--mongo-uri", uri)
+	} else {
+		// The embedded engine's socket, which other clients may use too.
+		uri = (&url.URL{Scheme: "mongodb", Host: filepath.Join(cfg.DataDir, embedded.Dir, "mongo.sock"), Path: "/"}).String()
+	}
+	cmd := exec.Command(orgd(t), args...)
 	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET=")
 	w := lockedWriter{mu: &logMu, b: &log}
 	cmd.Stdout, cmd.Stderr = w, w
@@ -79,7 +87,7 @@ func StartProcess(t testing.TB) *Process {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start orgd: %v", err)
 	}
-	p := &Process{Addr: cfg.Listen[0], MongoURI: cfg.MongoURI, DB: cfg.DB, cmd: cmd, done: make(chan struct{})}
+	p := &Process{Addr: cfg.Listen[0], MongoURI: uri, DB: cfg.DB, cmd: cmd, done: make(chan struct{})}
 	go func() { _ = cmd.Wait(); close(p.done) }()
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
