@@ -15,6 +15,8 @@ FUZZ_TARGETS := \
 	./internal/org:FuzzSlug \
 	./internal/org:FuzzValidateName \
 	./internal/org:FuzzDirectoryCursor \
+	./internal/org:FuzzParseFilter \
+	./internal/document:FuzzParse \
 	./internal/auth:FuzzVerify \
 	./internal/server:FuzzCheckRequest \
 	./internal/server:FuzzDecodeParams \

@@ -41,7 +41,7 @@ func TestOperationsGuide(t *testing.T) {
 				cmd += m[2]
 			}
 			switch m[1] {
-			case "serve", "call", "operator", "check", "version", "completion":
+			case "serve", "call", "export", "import", "operator", "check", "version", "completion":
 			default:
 				continue // prose: "orgd keeps", "orgd needs"
 			}

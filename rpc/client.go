@@ -10,6 +10,7 @@ import (
 	"log"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sourcegraph/jsonrpc2"
@@ -35,15 +36,17 @@ type Client struct {
 	// DialTimeout bounds connecting; 5 s when zero.
 	DialTimeout time.Duration
 
-	mu   sync.Mutex
-	conn *jsonrpc2.Conn
-	subs []chan OrgEvent
+	mu     sync.Mutex
+	conn   *jsonrpc2.Conn
+	stream *lineStream
+	subs   []chan OrgEvent
+	seq    atomic.Uint64 // request ids
 }
 
 // Dial connects to orgd at addr (empty: ResolveAddr("")).
 func Dial(ctx context.Context, addr string) (*Client, error) {
 	c := &Client{Addr: addr}
-	if _, err := c.connection(ctx); err != nil {
+	if _, _, err := c.connection(ctx); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -54,7 +57,7 @@ func (c *Client) Address() string {
 	return ResolveAddr(c.Addr)
 }
 
-func (c *Client) connection(ctx context.Context) (*jsonrpc2.Conn, error) {
+func (c *Client) connection(ctx context.Context) (*jsonrpc2.Conn, *lineStream, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.conn != nil {
@@ -62,16 +65,16 @@ func (c *Client) connection(ctx context.Context) (*jsonrpc2.Conn, error) {
 		case <-c.conn.DisconnectNotify():
 			c.conn = nil
 		default:
-			return c.conn, nil
+			return c.conn, c.stream, nil
 		}
 	}
 	nc, err := c.dial(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	conn := jsonrpc2.NewConn(context.Background(), jsonrpc2.NewPlainObjectStream(nc), clientHandler{c},
-		jsonrpc2.SetLogger(log.New(io.Discard, "", 0)))
-	c.conn = conn
+	stream := newLineStream(nc)
+	conn := newConn(c, stream)
+	c.conn, c.stream = conn, stream
 	go func() {
 		<-conn.DisconnectNotify()
 		c.mu.Lock()
@@ -84,7 +87,12 @@ func (c *Client) connection(ctx context.Context) (*jsonrpc2.Conn, error) {
 			c.subs = nil
 		}
 	}()
-	return conn, nil
+	return conn, stream, nil
+}
+
+// newConn starts the library's connection over stream.
+func newConn(c *Client, stream *lineStream) *jsonrpc2.Conn {
+	return jsonrpc2.NewConn(context.Background(), stream, clientHandler{c}, jsonrpc2.SetLogger(log.New(io.Discard, "", 0)))
 }
 
 func (c *Client) dial(ctx context.Context) (net.Conn, error) {
@@ -132,14 +140,33 @@ func (c *Client) Close() error {
 // may be nil). A JSON-RPC error comes back as *Error; a failure to connect
 // wraps ErrUnreachable; a connection lost mid-call wraps ErrDisconnected.
 func (c *Client) Call(ctx context.Context, method string, params, result any) error {
-	conn, err := c.connection(ctx)
+	conn, stream, err := c.connection(ctx)
 	if err != nil {
 		return err
 	}
-	err = conn.Call(ctx, method, params, result)
+	// The stream carries params and result past the library's own
+	// encoding and decoding (see lineStream).
+	var text []byte
+	if params != nil {
+		if text, err = json.Marshal(params); err != nil {
+			return fmt.Errorf("%s: encode params: %w", method, err)
+		}
+	}
+	id := c.seq.Add(1)
+	stream.expect(id, text)
+	var raw json.RawMessage
+	err = conn.Call(ctx, method, nil, &raw, jsonrpc2.PickID(jsonrpc2.ID{Num: id}))
+	if kept, ok := stream.done(id); ok {
+		raw = kept
+	}
 	var je *jsonrpc2.Error
 	switch {
 	case err == nil:
+		if result != nil {
+			if err := json.Unmarshal(raw, result); err != nil {
+				return fmt.Errorf("%s: decode result: %w", method, err)
+			}
+		}
 		return nil
 	case errors.As(err, &je):
 		e := &Error{Code: je.Code, Message: je.Message}
@@ -226,7 +253,7 @@ func (c *Client) Discover(ctx context.Context) (*Document, error) {
 // so far behind that orgd or the client drops it; subscribe again then (and
 // reload, since events may have been missed).
 func (c *Client) Subscribe(ctx context.Context, token string) (<-chan OrgEvent, error) {
-	conn, err := c.connection(ctx)
+	conn, _, err := c.connection(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -282,4 +309,53 @@ func (h clientHandler) Handle(_ context.Context, _ *jsonrpc2.Conn, req *jsonrpc2
 		}
 	}
 	h.c.subs = kept
+}
+
+// InsertDocuments calls data.insert.
+func (c *Client) InsertDocuments(ctx context.Context, p DataInsertParams) (*DataInserted, error) {
+	var r DataInserted
+	return &r, c.Call(ctx, MethodDataInsert, p, &r)
+}
+
+// FindDocuments calls data.find: one page of documents; pass NextCursor
+// as Cursor for the next.
+func (c *Client) FindDocuments(ctx context.Context, p DataFindParams) (*DataFound, error) {
+	var r DataFound
+	return &r, c.Call(ctx, MethodDataFind, p, &r)
+}
+
+// CountDocuments calls data.count.
+func (c *Client) CountDocuments(ctx context.Context, p DataCountParams) (*DataCount, error) {
+	var r DataCount
+	return &r, c.Call(ctx, MethodDataCount, p, &r)
+}
+
+// UpdateDocuments calls data.update.
+func (c *Client) UpdateDocuments(ctx context.Context, p DataUpdateParams) (*DataUpdated, error) {
+	var r DataUpdated
+	return &r, c.Call(ctx, MethodDataUpdate, p, &r)
+}
+
+// DeleteDocuments calls data.delete.
+func (c *Client) DeleteDocuments(ctx context.Context, p DataDeleteParams) (*DataDeleted, error) {
+	var r DataDeleted
+	return &r, c.Call(ctx, MethodDataDelete, p, &r)
+}
+
+// ListIndexes calls data.indexes.list.
+func (c *Client) ListIndexes(ctx context.Context, p DataIndexesParams) (*DataIndexes, error) {
+	var r DataIndexes
+	return &r, c.Call(ctx, MethodDataIndexesList, p, &r)
+}
+
+// CreateIndex calls data.indexes.create.
+func (c *Client) CreateIndex(ctx context.Context, p DataIndexCreateParams) (*DataIndexCreated, error) {
+	var r DataIndexCreated
+	return &r, c.Call(ctx, MethodDataIndexesCreate, p, &r)
+}
+
+// DropIndex calls data.indexes.drop.
+func (c *Client) DropIndex(ctx context.Context, p DataIndexDropParams) (*DataIndexDropped, error) {
+	var r DataIndexDropped
+	return &r, c.Call(ctx, MethodDataIndexesDrop, p, &r)
 }

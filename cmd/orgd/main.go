@@ -68,7 +68,8 @@ a JSON-RPC 2.0 API on a Unix socket (and optionally TCP with TLS). orgtui is its
 terminal UI; scripts use the socket directly or "orgd call".`,
 		Example: `  orgd serve                                  # embedded store, default socket
   orgd call system.health
-  orgd call auth.login '{"email":"ops@example.com","password":"…"}'`,
+  orgd call auth.login '{"email":"ops@example.com","password":"…"}'
+  orgd export --org Acme --out acme.ndjson    # one organization's documents`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -79,7 +80,7 @@ terminal UI; scripts use the socket directly or "orgd call".`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &exitError{code: exitUsage, err: err}
 	})
-	root.AddCommand(serveCommand(e), callCommand(e), operatorCommand(e), checkCommand(e), versionCommand(e))
+	root.AddCommand(serveCommand(e), callCommand(e), exportCommand(e), importCommand(e), operatorCommand(e), checkCommand(e), versionCommand(e))
 
 	err := root.ExecuteContext(ctx)
 	if err == nil {

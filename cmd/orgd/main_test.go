@@ -121,7 +121,7 @@ func TestVersionAndHelp(t *testing.T) {
 	if code != exitOK || !strings.HasPrefix(out, "orgd ") {
 		t.Errorf("version: exit %d, %q", code, out)
 	}
-	for _, cmd := range [][]string{{"serve"}, {"call"}, {"operator", "create"}, {"check"}, {"version"}} {
+	for _, cmd := range [][]string{{"serve"}, {"call"}, {"export"}, {"import"}, {"operator", "create"}, {"check"}, {"version"}} {
 		code, out, _ := orgd(t, "", append(cmd, "--help")...)
 		if code != exitOK || !strings.Contains(out, "Usage:") || (cmd[0] != "version" && !strings.Contains(out, "Examples:")) {
 			t.Errorf("%v --help: exit %d, %q", cmd, code, out)

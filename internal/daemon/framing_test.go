@@ -44,6 +44,8 @@ func TestDiscoverDescribesEveryMethod(t *testing.T) {
 	}
 	want := []string{rpc.MethodAuthLogin, rpc.MethodAuthWhoami, rpc.MethodAuthBootstrap, rpc.MethodOrgCreate, rpc.MethodOrgGet,
 		rpc.MethodOrgList, rpc.MethodOrgUpdate, rpc.MethodOrgDelete, rpc.MethodOrgStats, rpc.MethodOrgSubscribe,
+		rpc.MethodDataInsert, rpc.MethodDataFind, rpc.MethodDataCount, rpc.MethodDataUpdate, rpc.MethodDataDelete,
+		rpc.MethodDataIndexesList, rpc.MethodDataIndexesCreate, rpc.MethodDataIndexesDrop,
 		rpc.MethodSystemHealth, rpc.MethodRPCDiscover}
 	got := map[string]rpc.MethodSpec{}
 	for _, m := range doc.Methods {
@@ -74,6 +76,18 @@ func TestDiscoverDescribesEveryMethod(t *testing.T) {
 	for _, p := range got[rpc.MethodOrgCreate].Params {
 		if p.Name == "name" && !p.Required {
 			t.Error("org.create's name is not marked required")
+		}
+	}
+	for _, name := range []string{rpc.MethodDataInsert, rpc.MethodDataFind, rpc.MethodDataCount, rpc.MethodDataUpdate,
+		rpc.MethodDataDelete, rpc.MethodDataIndexesList, rpc.MethodDataIndexesCreate, rpc.MethodDataIndexesDrop} {
+		org := false
+		for _, p := range got[name].Params {
+			if p.Name == "org" && p.Required {
+				org = true
+			}
+		}
+		if !org {
+			t.Errorf("%s does not take a required org", name)
 		}
 	}
 	if _, ok := doc.Components.Schemas["Organization"]; !ok {

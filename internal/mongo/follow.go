@@ -147,6 +147,12 @@ func (s *Store) follow(ctx context.Context, force bool) (bool, error) {
 
 // heartbeat records that this daemon is alive.
 func (s *Store) heartbeat(ctx context.Context) error {
+	// Not cut short when the daemon stops: a write the driver gives up on
+	// may still land after Close has deleted the heartbeat, and the
+	// stopped daemon would then look alive, its intents left alone, for
+	// deadAfter. Run returns once this write is done.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), max(s.refresh, 5*time.Second))
+	defer cancel()
 	_, err := s.meta.UpdateOne(ctx,
 		bson.D{{Key: "_id", Value: heartbeatID(s.instance)}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "seen", Value: now()}}}},
@@ -202,6 +208,7 @@ func (s *Store) Run(ctx context.Context) {
 func (s *Store) tick(ctx context.Context, n int) {
 	ctx, cancel := context.WithTimeout(ctx, max(s.refresh, 5*time.Second))
 	defer cancel()
+	s.cursors.sweep(ctx)
 	if !s.exclusive {
 		if err := s.heartbeat(ctx); err != nil {
 			s.log.Debug("heartbeat failed", "error", err)

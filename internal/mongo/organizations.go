@@ -163,6 +163,7 @@ func (s *Store) updateOrg(ctx context.Context, filter, update bson.D) (org.Organ
 
 // UpdateOrganization implements org.Store.
 func (s *Store) UpdateOrganization(ctx context.Context, id string, c org.Change) (_ org.Organization, err error) {
+	defer s.lockTenant(id)()
 	s.begin(id)
 	defer func() { s.end(id, err) }()
 
@@ -240,6 +241,8 @@ func (s *Store) UpdateOrganization(ctx context.Context, id string, c org.Change)
 	}
 
 	if slugChanges {
+		// The collection moves: cursors open on it end here.
+		s.cursors.forget(ctx, id)
 		if holder, err := s.claim(ctx, slugClaim(p.Slug), id, "organization"); err != nil {
 			return org.Organization{}, err
 		} else if holder != id {
@@ -429,6 +432,7 @@ func (s *Store) dropCollection(ctx context.Context, name string) error {
 
 // DeleteOrganization implements org.Store.
 func (s *Store) DeleteOrganization(ctx context.Context, id string) (err error) {
+	defer s.lockTenant(id)()
 	s.begin(id)
 	defer func() { s.end(id, err) }()
 
@@ -462,8 +466,10 @@ func (s *Store) DeleteOrganization(ctx context.Context, id string) (err error) {
 	return nil
 }
 
-// finishDelete carries a delete through from any step.
+// finishDelete carries a delete through from any step. The caller holds
+// the organization's lock.
 func (s *Store) finishDelete(ctx context.Context, o org.Organization) error {
+	s.cursors.forget(ctx, o.ID)
 	mine, err := s.holds(ctx, slugClaim(o.Slug), o.ID)
 	if err != nil {
 		return err
@@ -488,6 +494,7 @@ func (s *Store) finishDelete(ctx context.Context, o org.Organization) error {
 		return storeErr("delete organization", err)
 	}
 	s.dir.RemoveOrganization(o.ID)
+	s.forgetTenant(o.ID)
 	return nil
 }
 

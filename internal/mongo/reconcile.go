@@ -60,6 +60,9 @@ func (s *Store) reconcileOrganization(ctx context.Context, id string) error {
 		return nil // a change is under way here; its own code finishes it
 	}
 	defer s.end(id, nil)
+	// Rolling a rename back or forth, or a delete on, moves or drops the
+	// collection: data methods wait (see tenant.go).
+	defer s.lockTenant(id)()
 	var d orgDoc
 	err := s.orgs.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
@@ -86,6 +89,7 @@ func (s *Store) reconcileOrganization(ctx context.Context, id string) error {
 		s.log.Info("rolling back an unfinished create", "org_id", id, "name", o.Name)
 		err = s.undoCreate(ctx, o, true)
 	case org.StateRenaming, org.StateUpdating:
+		s.cursors.forget(ctx, id)
 		switch {
 		case o.Pending == nil:
 			_, err = s.finishIntent(ctx, id, o.State, nil)

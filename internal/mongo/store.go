@@ -84,8 +84,14 @@ type Store struct {
 	log       *slog.Logger
 	failpoint func(string) error
 
+	// ferret is set when the store is FerretDB (the embedded engine, or
+	// one given by URI), whose limits engineCheck knows.
+	ferret  bool
+	cursors *cursors
+
 	mu       sync.Mutex
-	inflight map[string]int // ids with a change under way in this process
+	tenants  map[string]*sync.RWMutex // by organization id; see tenant.go
+	inflight map[string]int           // ids with a change under way in this process
 	suspects map[string]bool
 	seen     int64 // directory version this process has caught up with
 	own      map[int64]bool
@@ -141,6 +147,8 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		instance:  org.NewID(),
 		log:       o.Logger,
 		failpoint: o.Failpoint,
+		cursors:   newCursors(maxLiveCursors, liveCursorTTL),
+		tenants:   make(map[string]*sync.RWMutex),
 		inflight:  make(map[string]int),
 		suspects:  make(map[string]bool),
 		own:       make(map[int64]bool),
@@ -149,11 +157,17 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		_ = client.Disconnect(context.WithoutCancel(ctx))
 		return nil, err
 	}
+	if err := s.detectEngine(ctx); err != nil {
+		_ = client.Disconnect(context.WithoutCancel(ctx))
+		return nil, err
+	}
 	return s, nil
 }
 
-// Close stops following and disconnects from the store.
+// Close closes the live cursors, stops following and disconnects from the
+// store.
 func (s *Store) Close(ctx context.Context) error {
+	s.cursors.closeAll(ctx)
 	if !s.exclusive {
 		dctx, cancel := context.WithTimeout(ctx, time.Second)
 		_, _ = s.meta.DeleteOne(dctx, bson.D{{Key: "_id", Value: heartbeatID(s.instance)}})

@@ -31,6 +31,9 @@ type Error struct {
 	Reason string
 	// Existing names the organization that holds a taken name (ECONFLICT).
 	Existing string
+	// Operator names a query or update operator that is refused (EINVALID),
+	// e.g. "$where".
+	Operator string
 	// RetryAfter is set for ETHROTTLED.
 	RetryAfter time.Duration
 }

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/orgd/orgd/internal/auth"
+	"github.com/orgd/orgd/internal/document"
 	"github.com/orgd/orgd/internal/org"
 )
 
@@ -46,6 +47,30 @@ func (s untouchedStore) CreateOperator(context.Context, org.Operator, bool) (org
 }
 func (untouchedStore) Ping(context.Context) error              { return nil }
 func (s untouchedStore) Audit(context.Context, org.AuditEntry) { _ = s.called("audit") }
+func (s untouchedStore) InsertDocuments(context.Context, string, []document.Document) ([]document.Value, error) {
+	return nil, s.called("insert documents")
+}
+func (s untouchedStore) FindDocuments(context.Context, string, org.DocumentQuery) (org.DocumentPage, error) {
+	return org.DocumentPage{}, s.called("find documents")
+}
+func (s untouchedStore) CountDocuments(context.Context, string, document.Document) (int64, error) {
+	return 0, s.called("count documents")
+}
+func (s untouchedStore) UpdateDocuments(context.Context, string, org.DocumentUpdate) (org.UpdateResult, error) {
+	return org.UpdateResult{}, s.called("update documents")
+}
+func (s untouchedStore) DeleteDocuments(context.Context, string, document.Document, bool) (int64, error) {
+	return 0, s.called("delete documents")
+}
+func (s untouchedStore) Indexes(context.Context, string) ([]org.Index, error) {
+	return nil, s.called("list indexes")
+}
+func (s untouchedStore) CreateIndex(context.Context, string, org.Index) (string, error) {
+	return "", s.called("create an index")
+}
+func (s untouchedStore) DropIndex(context.Context, string, string) error {
+	return s.called("drop an index")
+}
 
 // The hasher runs at the lowest cost orgd allows; the accounts' hashes are
 // made at bcrypt's own minimum, which Compare reads from the hash, so that

@@ -35,6 +35,7 @@ type conn struct {
 func (s *Server) accept(nc net.Conn) {
 	c := &conn{srv: s, nc: nc, peer: peerOf(nc), slots: make(chan struct{}, s.cfg.MaxInflight)}
 	st := newLineStream(nc, s.cfg.MaxMessageBytes, s.cfg.IdleTimeout, s.cfg.RequestTimeout)
+	st.keepParams = true
 	st.busy = func() bool { return c.active.Load() > 0 }
 	st.waitIdle = c.inflight.Wait
 	st.hungUp = hangupProbe(nc)

@@ -216,9 +216,9 @@ func (s *Server) dispatch(ctx context.Context, c *call, req *jsonrpc2.Request) (
 	if !ok {
 		return nil, &rpc.Error{Code: rpc.CodeMethodNotFound, Message: fmt.Sprintf("method not found: %q; rpc.discover lists them", req.Method)}
 	}
-	var raw json.RawMessage
-	if req.Params != nil {
-		raw = *req.Params
+	raw, err := requestParams(req)
+	if err != nil {
+		return nil, err
 	}
 	return r.call(ctx, c, raw)
 }
@@ -238,7 +238,7 @@ func (s *Server) toRPCError(method string, err error) *jsonrpc2.Error {
 	switch org.ErrorCode(err) {
 	case org.EINVALID:
 		e.Code = rpc.CodeInvalidParams
-		e.Data = &rpc.ErrorData{Field: oe.Field, Reason: oe.Reason}
+		e.Data = &rpc.ErrorData{Field: oe.Field, Reason: oe.Reason, Operator: oe.Operator}
 	case org.EUNAUTHENTICATED:
 		e.Code = rpc.CodeUnauthenticated
 	case org.EFORBIDDEN:

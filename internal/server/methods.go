@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"time"
 
 	"github.com/orgd/orgd/internal/org"
@@ -13,6 +14,11 @@ import (
 // routes is the method table: every method orgd serves, in the order
 // rpc.discover lists them.
 func (s *Server) routes() []route {
+	return slices.Concat(s.orgRoutes(), s.dataRoutes(), s.systemRoutes())
+}
+
+// orgRoutes are the methods on accounts and organizations.
+func (s *Server) orgRoutes() []route {
 	return []route{
 		method(rpc.MethodAuthLogin, "Log in with email and password; returns a token.", s.authLogin).
 			describedAs("Unknown emails and wrong passwords get the same -32001 after about the same time. "+
@@ -45,6 +51,12 @@ func (s *Server) routes() []route {
 				"as org.event notifications until it closes or the token expires or is revoked. A subscriber more than 256 events behind is dropped.").
 			withAuth().
 			notifying(rpc.NotificationOrgEvent, reflect.TypeFor[rpc.OrgEvent]()),
+	}
+}
+
+// systemRoutes are the methods on orgd itself.
+func (s *Server) systemRoutes() []route {
+	return []route{
 		method(rpc.MethodSystemHealth, "Report the daemon's and the store's health.", s.systemHealth).
 			describedAs("Answers at once from the last store probe (every second); needs no token."),
 		method(rpc.MethodRPCDiscover, "Describe every method (OpenRPC).", s.rpcDiscover),

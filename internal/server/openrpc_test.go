@@ -44,7 +44,10 @@ func TestOpenRPCListsEveryMethodOnce(t *testing.T) {
 	want := []string{
 		rpc.MethodAuthLogin, rpc.MethodAuthWhoami, rpc.MethodAuthBootstrap,
 		rpc.MethodOrgCreate, rpc.MethodOrgGet, rpc.MethodOrgList, rpc.MethodOrgUpdate, rpc.MethodOrgDelete,
-		rpc.MethodOrgStats, rpc.MethodOrgSubscribe, rpc.MethodSystemHealth, rpc.MethodRPCDiscover,
+		rpc.MethodOrgStats, rpc.MethodOrgSubscribe,
+		rpc.MethodDataInsert, rpc.MethodDataFind, rpc.MethodDataCount, rpc.MethodDataUpdate, rpc.MethodDataDelete,
+		rpc.MethodDataIndexesList, rpc.MethodDataIndexesCreate, rpc.MethodDataIndexesDrop,
+		rpc.MethodSystemHealth, rpc.MethodRPCDiscover,
 	}
 	var got []string
 	for _, m := range doc.Methods {

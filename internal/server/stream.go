@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sourcegraph/jsonrpc2"
+
 	"github.com/orgd/orgd/rpc"
 )
 
@@ -45,6 +47,9 @@ type lineStream struct {
 	// ways, as opposed to only its sending side.
 	hungUp func() bool
 	onBad  func(code int, reason string)
+	// keepParams hands requests on with their params kept as written
+	// (see keepParams).
+	keepParams bool
 
 	buf []byte // the line being assembled, when it spans reads
 
@@ -91,6 +96,11 @@ func (s *lineStream) ReadObject(v any) error {
 				return err
 			}
 			continue
+		}
+		if s.keepParams {
+			if line, err = keepParams(line); err != nil {
+				return err
+			}
 		}
 		return json.Unmarshal(line, v)
 	}
@@ -255,6 +265,48 @@ func checkRequest(line []byte) (code int, msg string, id json.RawMessage) {
 	return 0, "", nil
 }
 
+// keepParams moves a request's params, as their exact text, into its meta
+// member as a JSON string. jsonrpc2 reads params into Go maps and writes
+// them out again, which sorts the keys of every object; but key order is
+// meaning in the data methods (a sort, an index's keys, a document), and
+// strings come through the library unchanged. dispatch reads them back
+// with requestParams. A meta member the client sent is dropped: orgd has
+// no use for one. line must be a valid request object.
+func keepParams(line []byte) ([]byte, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(line, &m); err != nil {
+		return nil, err
+	}
+	params, ok := m["params"]
+	if _, meta := m["meta"]; !ok && !meta {
+		return line, nil
+	}
+	delete(m, "meta")
+	if !ok {
+		return json.Marshal(m)
+	}
+	delete(m, "params")
+	text, err := json.Marshal(string(params))
+	if err != nil {
+		return nil, err
+	}
+	m["meta"] = text
+	return json.Marshal(m)
+}
+
+// requestParams returns the params of a request read by lineStream, as
+// their client wrote them (see keepParams).
+func requestParams(req *jsonrpc2.Request) (json.RawMessage, error) {
+	if req.Meta == nil || string(*req.Meta) == "null" {
+		return nil, nil
+	}
+	var text string
+	if err := json.Unmarshal(*req.Meta, &text); err != nil {
+		return nil, fmt.Errorf("params kept in meta: %w", err)
+	}
+	return json.RawMessage(text), nil
+}
+
 // validID accepts the ids the library can echo: strings, and integers from
 // 0 to 2^63-1. Null is refused: the library would take the request for a
 // notification and never answer.
@@ -294,7 +346,50 @@ func (s *lineStream) WriteObject(v any) error {
 	if err != nil {
 		return err
 	}
-	return s.write(b)
+	return s.write(unescapeHTML(b))
+}
+
+// unescapeHTML undoes the escapes of <, > and & that encoding/json puts
+// into strings (for JSON embedded in HTML, which a line on a socket never
+// is): documents then reach clients byte for byte as the store's Extended
+// JSON writer, and mongoexport, write them. b must be valid JSON.
+func unescapeHTML(b []byte) []byte {
+	if !bytes.Contains(b, []byte(`\u00`)) {
+		return b
+	}
+	out := make([]byte, 0, len(b))
+	inString := false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case c == '"':
+			inString = !inString
+		case c == '\\' && inString && i+1 < len(b):
+			if i+5 < len(b) && b[i+1] == 'u' && b[i+2] == '0' && b[i+3] == '0' {
+				switch string(b[i+4 : i+6]) {
+				case "3c":
+					out = append(out, '<')
+					i += 5
+					continue
+				case "3e":
+					out = append(out, '>')
+					i += 5
+					continue
+				case "26":
+					out = append(out, '&')
+					i += 5
+					continue
+				}
+			}
+			// Any other escape stays as it is, the escaped character too
+			// (which may be a quote or a backslash).
+			out = append(out, c, b[i+1])
+			i++
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 func (s *lineStream) write(b []byte) error {

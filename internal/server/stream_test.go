@@ -10,6 +10,7 @@ import (
 	"log"
 	"net"
 	"os"
+	"reflect"
 	"strings"
 	"sync"
 	"syscall"
@@ -554,4 +555,66 @@ func FuzzCheckRequest(f *testing.F) {
 			t.Fatalf("jsonrpc2 did not take %q for a request", line)
 		}
 	})
+}
+
+func TestParamsReachTheHandlerAsTheClientWroteThem(t *testing.T) {
+	tests := []struct{ name, params string }{
+		{"keys out of alphabetical order", `{"z":1,"a":{"y":2,"b":3}}`},
+		{"a repeated key", `{"a":1,"a":2}`},
+		{"numbers as written", `{"n":1.0,"m":1e3,"big":123456789012345678901234567890}`},
+		{"escapes and HTML characters", `{"s":"<&>\u00e9\"\\"}`},
+		{"an array", `[3,1,2]`},
+		{"null", `null`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			line := `{"jsonrpc":"2.0","id":1,"method":"m","params":` + tt.params + `,"meta":{"x":1}}`
+			kept, err := keepParams([]byte(line))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var req jsonrpc2.Request
+			if err := json.Unmarshal(kept, &req); err != nil {
+				t.Fatal(err)
+			}
+			got, err := requestParams(&req)
+			if err != nil || string(got) != tt.params {
+				t.Fatalf("params %s (%v), want %s", got, err, tt.params)
+			}
+		})
+	}
+	t.Run("a request without params has none, even with a meta member", func(t *testing.T) {
+		kept, err := keepParams([]byte(`{"jsonrpc":"2.0","id":1,"method":"m","meta":"{\"token\":\"x\"}"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var req jsonrpc2.Request
+		if err := json.Unmarshal(kept, &req); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := requestParams(&req); err != nil || got != nil {
+			t.Fatalf("params %s (%v), want none", got, err)
+		}
+	})
+}
+
+func TestRepliesCarryHTMLCharactersUnescaped(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"escapes of <, > and & in strings", `{"s":"a\u003cb\u003ec\u0026d"}`, `{"s":"a<b>c&d"}`},
+		{"other escapes stay", `{"s":"\u00e9\u2028\"\\\n"}`, `{"s":"\u00e9\u2028\"\\\n"}`},
+		{"an escaped backslash before u003c stays", `{"s":"\\u003c"}`, `{"s":"\\u003c"}`},
+		{"nothing to do", `{"a":[1,2]}`, `{"a":[1,2]}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := unescapeHTML([]byte(tt.in))
+			if string(got) != tt.want {
+				t.Fatalf("unescapeHTML(%s) = %s, want %s", tt.in, got, tt.want)
+			}
+			var a, b any
+			if json.Unmarshal(got, &a) != nil || json.Unmarshal([]byte(tt.in), &b) != nil || !reflect.DeepEqual(a, b) {
+				t.Fatalf("%s and %s do not mean the same", got, tt.in)
+			}
+		})
+	}
 }
