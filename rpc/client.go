@@ -283,3 +283,52 @@ func (h clientHandler) Handle(_ context.Context, _ *jsonrpc2.Conn, req *jsonrpc2
 	}
 	h.c.subs = kept
 }
+
+// InsertDocuments calls data.insert.
+func (c *Client) InsertDocuments(ctx context.Context, p DataInsertParams) (*DataInserted, error) {
+	var r DataInserted
+	return &r, c.Call(ctx, MethodDataInsert, p, &r)
+}
+
+// FindDocuments calls data.find: one page of documents; pass NextCursor
+// as Cursor for the next.
+func (c *Client) FindDocuments(ctx context.Context, p DataFindParams) (*DataFound, error) {
+	var r DataFound
+	return &r, c.Call(ctx, MethodDataFind, p, &r)
+}
+
+// CountDocuments calls data.count.
+func (c *Client) CountDocuments(ctx context.Context, p DataCountParams) (*DataCount, error) {
+	var r DataCount
+	return &r, c.Call(ctx, MethodDataCount, p, &r)
+}
+
+// UpdateDocuments calls data.update.
+func (c *Client) UpdateDocuments(ctx context.Context, p DataUpdateParams) (*DataUpdated, error) {
+	var r DataUpdated
+	return &r, c.Call(ctx, MethodDataUpdate, p, &r)
+}
+
+// DeleteDocuments calls data.delete.
+func (c *Client) DeleteDocuments(ctx context.Context, p DataDeleteParams) (*DataDeleted, error) {
+	var r DataDeleted
+	return &r, c.Call(ctx, MethodDataDelete, p, &r)
+}
+
+// ListIndexes calls data.indexes.list.
+func (c *Client) ListIndexes(ctx context.Context, p DataIndexesParams) (*DataIndexes, error) {
+	var r DataIndexes
+	return &r, c.Call(ctx, MethodDataIndexesList, p, &r)
+}
+
+// CreateIndex calls data.indexes.create.
+func (c *Client) CreateIndex(ctx context.Context, p DataIndexCreateParams) (*DataIndexCreated, error) {
+	var r DataIndexCreated
+	return &r, c.Call(ctx, MethodDataIndexesCreate, p, &r)
+}
+
+// DropIndex calls data.indexes.drop.
+func (c *Client) DropIndex(ctx context.Context, p DataIndexDropParams) (*DataIndexDropped, error) {
+	var r DataIndexDropped
+	return &r, c.Call(ctx, MethodDataIndexesDrop, p, &r)
+}
