@@ -31,6 +31,10 @@ type Client interface {
 	OrgStats(ctx context.Context, token, name string) (*rpc.OrgStats, error)
 	Health(ctx context.Context) (*rpc.Health, error)
 	Subscribe(ctx context.Context, token string) (<-chan rpc.OrgEvent, error)
+	FindDocuments(ctx context.Context, p rpc.DataFindParams) (*rpc.DataFound, error)
+	InsertDocuments(ctx context.Context, p rpc.DataInsertParams) (*rpc.DataInserted, error)
+	UpdateDocuments(ctx context.Context, p rpc.DataUpdateParams) (*rpc.DataUpdated, error)
+	DeleteDocuments(ctx context.Context, p rpc.DataDeleteParams) (*rpc.DataDeleted, error)
 }
 
 // DefaultTimeout bounds a call when Orgd.Timeout is zero.
@@ -191,6 +195,16 @@ func FieldOf(err error) string {
 	var e *rpc.Error
 	if errors.As(err, &e) && e.Data != nil {
 		return e.Data.Field
+	}
+	return ""
+}
+
+// OperatorOf returns the query or update operator that err says orgd
+// refused (error.data.operator), if any.
+func OperatorOf(err error) string {
+	var e *rpc.Error
+	if errors.As(err, &e) && e.Data != nil {
+		return e.Data.Operator
 	}
 	return ""
 }
