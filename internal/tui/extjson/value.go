@@ -190,10 +190,13 @@ func (v *Value) Wrapper() string {
 	return v.Members[0].Key
 }
 
-// Compact writes v on one line without spaces. Strings are written afresh
+// Compact writes v on one line without spaces ("" for nil). Strings are written afresh
 // from their decoded text, so two spellings of one string ("é" and
 // "\u00e9") come out the same.
 func (v *Value) Compact() string {
+	if v == nil {
+		return ""
+	}
 	var b strings.Builder
 	v.write(&b, "", "", false)
 	return b.String()
@@ -203,6 +206,9 @@ func (v *Value) Compact() string {
 // Extended JSON wrappers such as {"$oid": "…"} stay on one line, as do
 // empty objects and arrays.
 func (v *Value) Indent() string {
+	if v == nil {
+		return ""
+	}
 	var b strings.Builder
 	v.write(&b, "\n", "  ", false)
 	return b.String()
