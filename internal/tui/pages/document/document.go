@@ -273,7 +273,7 @@ func (m *Model) layout() {
 // View draws the header line, the document and the note.
 func (m Model) View() string {
 	st := m.c.Styles
-	left := st.Title.Render("Document ") + m.doc.Get("_id").Compact()
+	left := st.Title.Render("Document") + " " + extjson.Relax(m.doc.Get("_id")).Compact() + st.Subtle.Render(" in "+m.org.Collection)
 	if m.spin.Active() {
 		left += "  " + m.spin.View()
 	}

@@ -102,7 +102,7 @@ func TestTheDocumentShowsRelaxedIndentedAndScrolls(t *testing.T) {
 	t.Parallel()
 	h := start(t, false)
 	h.run()
-	h.wantScreen(`Document {"$oid":"65f1c0ffee0000000000a0da"}`, "lines 1–19 of 32",
+	h.wantScreen(`Document {"$oid":"65f1c0ffee0000000000a0da"} in org_acme`, "lines 1–19 of 32",
 		`  "_id": {"$oid": "65f1c0ffee0000000000a0da"},`,
 		`  "born": {"$date": {"$numberLong": "-4861728000000"}},`, // before 1970: no relaxed form
 		`  "seen": {"$date": "2024-03-14T09:26:53.5Z"},`,
