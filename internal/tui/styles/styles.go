@@ -95,7 +95,8 @@ func New() *Styles {
 		green   = lipgloss.Color("#2E9E5B")
 		amber   = lipgloss.Color("#C98A12")
 		gray    = lipgloss.Color("#8A8A8A")
-		blue    = lipgloss.Color("#3A7BD5")
+		cyan    = lipgloss.Color("#2A9DB5")
+		yellow  = lipgloss.Color("#C0A000")
 		magenta = lipgloss.Color("#B8479B")
 		barBg   = lipgloss.Color("#3A3A4A")
 		barFg   = lipgloss.Color("#E8E8E8")
@@ -145,9 +146,11 @@ func New() *Styles {
 	s.DisabledButton = lipgloss.NewStyle().Padding(0, 1).Faint(true).Strikethrough(true)
 	s.DangerButton = lipgloss.NewStyle().Padding(0, 1).Bold(true).Foreground(lipgloss.Color("#FFFFFF")).Background(red)
 
-	s.JSONKey = lipgloss.NewStyle().Foreground(blue)
+	// Each kind keeps a colour of its own when a 16-colour terminal rounds
+	// them: cyan, green, yellow, magenta, and bright blue for wrappers.
+	s.JSONKey = lipgloss.NewStyle().Foreground(cyan)
 	s.JSONString = lipgloss.NewStyle().Foreground(green)
-	s.JSONNumber = lipgloss.NewStyle().Foreground(amber)
+	s.JSONNumber = lipgloss.NewStyle().Foreground(yellow)
 	s.JSONLiteral = lipgloss.NewStyle().Foreground(magenta)
 	s.JSONWrapper = lipgloss.NewStyle().Foreground(accent).Bold(true)
 	s.JSONPunct = lipgloss.NewStyle().Foreground(gray)
