@@ -228,6 +228,8 @@ func Describe(err error) string {
 			return "the store cannot be reached; nothing was changed"
 		case rpc.CodeInternalError:
 			return "orgd had an internal error"
+		case rpc.CodeMethodNotFound:
+			return "this orgd does not offer that yet (it may be older than orgtui)"
 		}
 		return e.Message
 	case errors.Is(err, context.DeadlineExceeded):

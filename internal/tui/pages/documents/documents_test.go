@@ -219,6 +219,9 @@ func TestServerErrorsAndEmptyCollectionsShow(t *testing.T) {
 	h.fake.FailNext(rpc.MethodDataFind, &rpc.Error{Code: rpc.CodeStoreUnavailable, Message: "store unavailable"})
 	h.d.Press("r")
 	h.wantScreen("✗ the store cannot be reached; nothing was changed")
+	h.fake.FailNext(rpc.MethodDataFind, &rpc.Error{Code: rpc.CodeMethodNotFound, Message: `method not found: "data.find"; rpc.discover lists them`})
+	h.d.Press("r")
+	h.wantScreen("✗ this orgd does not offer that yet (it may be older than orgtui)")
 }
 
 func TestInsertSendsWhatTheEditorWrote(t *testing.T) {
