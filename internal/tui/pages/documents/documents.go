@@ -400,8 +400,10 @@ func (m Model) count(seq int) tea.Cmd {
 	return m.c.Orgd.Call(func(ctx context.Context, c remote.Client, token string) (tea.Msg, error) {
 		s, err := c.OrgStats(ctx, token, name)
 		if err != nil {
-			// The figure is a nicety: the list does without it.
-			return nil, nil
+			// The figure is a nicety: the list does without it. The error
+			// still goes to the application, which notices a lost
+			// connection or an ended session from it.
+			return nil, err
 		}
 		return totalMsg{org: orgID, seq: seq, total: s.Documents}, nil
 	})
