@@ -1,6 +1,7 @@
 package editor
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -124,5 +125,24 @@ func TestEditReportsAMissingEditor(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(tmp); len(left) != 0 {
 		t.Errorf("files are left behind: %v", left)
+	}
+}
+
+func TestWithoutExecTheTerminalIsHandedToBubbleTea(t *testing.T) {
+	t.Parallel()
+	tmp := t.TempDir()
+	msg := (Editor{Getenv: env(map[string]string{"EDITOR": "/bin/true"}), Dir: tmp}).Edit("{}", "tag")()
+	if _, done := msg.(Done); done {
+		t.Fatalf("Edit ran the editor itself (%+v); it must hand it to tea.ExecProcess", msg)
+	}
+	if !strings.HasPrefix(fmt.Sprintf("%T", msg), "tea.") {
+		t.Errorf("Edit delivered %T, want Bubble Tea's exec message", msg)
+	}
+	files, _ := os.ReadDir(tmp)
+	if len(files) != 1 {
+		t.Fatalf("the file for the editor is not ready: %v", files)
+	}
+	if fi, _ := files[0].Info(); fi.Mode().Perm() != 0o600 {
+		t.Errorf("the file has mode %v, want 0600", fi.Mode().Perm())
 	}
 }
