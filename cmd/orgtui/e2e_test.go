@@ -59,6 +59,22 @@ func (term *terminal) waitFor(wants ...string) string {
 	}
 }
 
+// waitWithout waits until gone no longer shows on the screen.
+func (term *terminal) waitWithout(gone string) {
+	term.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		screen := term.screen()
+		if !strings.Contains(screen, gone) {
+			return
+		}
+		if time.Now().After(deadline) {
+			term.t.Fatalf("the screen still shows %q:\n%s", gone, screen)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // typeText types s literally.
 func (term *terminal) typeText(s string) {
 	term.t.Helper()
@@ -186,6 +202,9 @@ func TestEndToEndInTmux(t *testing.T) {
 	term.press("d")
 	term.waitFor("Delete Acme Industries?", "org_acme_industries", "with 0")
 	term.press("Enter")
+	// The list shows under the dialog all along: wait for the dialog to go,
+	// or the next keys may reach it, or the list before the next dialog.
+	term.waitWithout("Delete Acme Industries?")
 	term.waitFor("filter: acme", "Acme Industries")
 	term.press("d")
 	term.waitFor("Delete Acme Industries?")
