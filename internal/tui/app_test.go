@@ -70,7 +70,13 @@ func startApp(t *testing.T, fake *remotetest.Fake, width, height int) *app {
 		a.m, cmd = a.m.Update(msg)
 		return cmd
 	})
-	a.d.Busy = func() bool { return m.orgd.Busy() || a.editor.Busy() }
+	a.d.Busy = func() bool {
+		// A page's edit is under way from the key that starts it (the
+		// editor's script may take a while to start) until its outcome is
+		// handled.
+		editing, _ := a.model().top().(interface{ Editing() bool })
+		return m.orgd.Busy() || a.editor.Busy() || (editing != nil && editing.Editing())
+	}
 	a.d.Send(tea.WindowSizeMsg{Width: width, Height: height})
 	a.d.Run(a.m.Init())
 	return a

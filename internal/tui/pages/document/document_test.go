@@ -68,8 +68,12 @@ func start(t *testing.T, edit bool) *harness {
 		h.page, cmd = h.page.Update(msg)
 		return cmd
 	})
-	h.d.Busy = func() bool { return o.Busy() || ed.Busy() }
 	h.d.Send(tea.WindowSizeMsg{Width: 80, Height: 20})
+	// An edit is under way from the key that starts it (the editor's
+	// script may take a while to start) until its outcome is handled. (A
+	// page opened for editing says so from the start, before run starts
+	// the editor.)
+	h.d.Busy = func() bool { return o.Busy() || ed.Busy() || h.view().Editing() }
 	return h
 }
 

@@ -145,6 +145,10 @@ func (m Model) Selected() (json.RawMessage, bool) {
 	return m.docs[m.cursor].raw, true
 }
 
+// Editing reports whether the editor is open on a new document, or its
+// insert is under way.
+func (m Model) Editing() bool { return m.inserting }
+
 // Len returns how many documents are loaded.
 func (m Model) Len() int { return len(m.docs) }
 

@@ -65,7 +65,9 @@ func start(t *testing.T, docs ...string) *harness {
 		h.page, cmd = h.page.Update(msg)
 		return cmd
 	})
-	h.d.Busy = func() bool { return o.Busy() || ed.Busy() }
+	// An edit is under way from the key that starts it (the editor's
+	// script may take a while to start) until its outcome is handled.
+	h.d.Busy = func() bool { return o.Busy() || ed.Busy() || h.list().Editing() }
 	h.d.Send(tea.WindowSizeMsg{Width: 80, Height: 20})
 	h.d.Run(h.page.Init())
 	return h
