@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -58,6 +59,22 @@ func (term *terminal) waitFor(wants ...string) string {
 	}
 }
 
+// waitWithout waits until gone no longer shows on the screen.
+func (term *terminal) waitWithout(gone string) {
+	term.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		screen := term.screen()
+		if !strings.Contains(screen, gone) {
+			return
+		}
+		if time.Now().After(deadline) {
+			term.t.Fatalf("the screen still shows %q:\n%s", gone, screen)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // typeText types s literally.
 func (term *terminal) typeText(s string) {
 	term.t.Helper()
@@ -74,8 +91,9 @@ func (term *terminal) press(keys ...string) {
 
 // TestEndToEndInTmux runs the built orgtui against a real orgd on the
 // embedded store, in tmux at 80×24, the way a person would use it: create
-// the first operator, log out and in, create an organization, filter to
-// it, rename it and delete it, reading the screen at each step.
+// the first operator, log out and in, browse an organization's documents
+// (with a scripted $EDITOR), create an organization, filter to it, rename
+// it and delete it, reading the screen at each step.
 func TestEndToEndInTmux(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts orgd and orgtui; skipped with -short")
@@ -93,11 +111,13 @@ func TestEndToEndInTmux(t *testing.T) {
 	d := testenv.Start(t, testenv.Options{})
 
 	term := &terminal{t: t, socket: filepath.Join(dir, "tmux.sock")}
+	ed := newScriptedEditor(t, dir)
 	// The exit status goes to a file: tmux may mark the pane dead without
 	// recording the status of its process.
 	exitFile := filepath.Join(dir, "orgtui.exit")
 	term.tmux("-f", "/dev/null", "new-session", "-d", "-s", "orgtui", "-x", "80", "-y", "24",
-		"env", "ORGD_ADDR="+d.Addr, "TERM=xterm-256color", "sh", "-c", `"$0" "$@"; echo $? > "`+exitFile+`"`,
+		"env", "ORGD_ADDR="+d.Addr, "TERM=xterm-256color", "VISUAL=", "EDITOR="+ed.path,
+		"sh", "-c", `"$0" "$@"; echo $? > "`+exitFile+`"`,
 		bin, "--log", filepath.Join(dir, "orgtui.log"))
 	t.Cleanup(func() {
 		_ = exec.Command("tmux", "-S", term.socket, "kill-server").Run()
@@ -140,6 +160,13 @@ func TestEndToEndInTmux(t *testing.T) {
 	}
 	term.waitFor("Beta Ltd", "org_beta_ltd")
 
+	// Beta Ltd's documents: insert, filter, view, edit, delete.
+	if !t.Run("documents", func(t *testing.T) {
+		browseDocuments(t, &terminal{t: t, socket: term.socket}, c, token, ed)
+	}) {
+		t.FailNow()
+	}
+
 	// Create.
 	term.press("n")
 	term.waitFor("New organization", "Admin email")
@@ -175,6 +202,9 @@ func TestEndToEndInTmux(t *testing.T) {
 	term.press("d")
 	term.waitFor("Delete Acme Industries?", "org_acme_industries", "with 0")
 	term.press("Enter")
+	// The list shows under the dialog all along: wait for the dialog to go,
+	// or the next keys may reach it, or the list before the next dialog.
+	term.waitWithout("Delete Acme Industries?")
 	term.waitFor("filter: acme", "Acme Industries")
 	term.press("d")
 	term.waitFor("Delete Acme Industries?")
@@ -201,4 +231,97 @@ func TestEndToEndInTmux(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// scriptedEditor is the $EDITOR of the end-to-end test: a script that runs
+// the step the test sets before each edit on the file orgtui hands it.
+type scriptedEditor struct {
+	t    *testing.T
+	path string // the script
+	step string // what it runs: sh step FILE
+}
+
+func newScriptedEditor(t *testing.T, dir string) *scriptedEditor {
+	t.Helper()
+	e := &scriptedEditor{t: t, path: filepath.Join(dir, "editor"), step: filepath.Join(dir, "editor-step")}
+	script := "#!/bin/sh\nexec sh '" + e.step + "' \"$@\"\n"
+	if err := os.WriteFile(e.path, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// next sets the shell commands the next edit runs; $1 is the file.
+func (e *scriptedEditor) next(t *testing.T, commands string) {
+	t.Helper()
+	if err := os.WriteFile(e.step, []byte(commands+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// browseDocuments is the document browser's part of the end-to-end test,
+// from the organization list (Beta Ltd selected) back to it.
+func browseDocuments(t *testing.T, term *terminal, c *rpc.Client, token string, ed *scriptedEditor) {
+	ctx := context.Background()
+	// TODO(tenant-data): drop this guard once orgd serves data.* (issue 5):
+	// until then orgd answers -32601 and the step cannot run.
+	_, err := c.FindDocuments(ctx, rpc.DataFindParams{Token: token, Org: "Beta Ltd", Limit: 1})
+	if rpc.ErrorCode(err) == rpc.CodeMethodNotFound {
+		t.Skip("SKIP: orgd does not serve data.find yet (-32601 method not found); the document browser's end-to-end step runs once the tenant-data methods are in")
+	}
+	if err != nil {
+		t.Fatalf("data.find: %v", err)
+	}
+	if _, err := c.InsertDocuments(ctx, rpc.DataInsertParams{Token: token, Org: "Beta Ltd",
+		Documents: []json.RawMessage{json.RawMessage(`{"name": "Someone Else", "patents": 0}`)}}); err != nil {
+		t.Fatalf("data.insert: %v", err)
+	}
+
+	term.press("Enter")
+	term.waitFor("enter documents")
+	term.press("Enter")
+	term.waitFor("Beta Ltd › documents", `name: "Someone Else"`, "1 of 1")
+
+	// Insert: the editor writes a document into the file.
+	ed.next(t, `printf '%s\n' '{"name": "Hedy Lamarr", "patents": 1}' > "$1"`)
+	term.press("i")
+	term.waitFor("inserted document", `name: "Hedy Lamarr"`, "of 2")
+
+	// Filter to it.
+	term.press("/")
+	term.typeText(`{"name": "Hedy Lamarr"}`)
+	term.press("Enter")
+	screen := term.waitFor(`filter: {"name":"Hedy Lamarr"}`, "1 of 1")
+	if strings.Contains(screen, "Someone Else") {
+		t.Errorf("the filter still lists the other document:\n%s", screen)
+	}
+
+	// View it, then edit it: the editor changes a field.
+	term.press("Enter")
+	term.waitFor(`"name": "Hedy Lamarr"`, `"patents": 1`, "in org_beta_ltd")
+	ed.next(t, `sed -i 's/"patents": 1/"patents": 2/' "$1"`)
+	term.press("e")
+	term.waitFor("saved document", `"patents": 2`)
+	found, err := c.FindDocuments(ctx, rpc.DataFindParams{Token: token, Org: "Beta Ltd", Filter: json.RawMessage(`{"name": "Hedy Lamarr"}`)})
+	if err != nil || len(found.Documents) != 1 || !strings.Contains(string(found.Documents[0]), `"patents":{"$numberInt":"2"}`) {
+		t.Errorf("after the edit orgd has %v (%v)", found, err)
+	}
+
+	// Delete it: the dialog starts on Cancel.
+	term.press("x")
+	term.waitFor("Delete this document?", "[ Cancel ]")
+	term.press("Tab", "Enter")
+	term.waitFor("deleted document", "No document matches the filter.")
+	found, err = c.FindDocuments(ctx, rpc.DataFindParams{Token: token, Org: "Beta Ltd", Filter: json.RawMessage(`{"name": "Hedy Lamarr"}`)})
+	if err != nil || len(found.Documents) != 0 {
+		t.Errorf("after deleting in orgtui, data.find finds %v (%v)", found, err)
+	}
+
+	// Back to the organization list: esc clears the filter, then leaves.
+	term.press("Escape")
+	term.waitFor(`name: "Someone Else"`, "1 of 1")
+	term.press("Escape")
+	term.waitFor("enter documents")
+	term.press("Escape")
+	term.waitFor("Organizations", "Beta Ltd")
 }

@@ -1,7 +1,7 @@
 // Command orgtui is the terminal UI of orgd: log in, then browse, create,
-// edit, rename and delete organizations. It talks to orgd over its
-// JSON-RPC socket, found by --addr, then $ORGD_ADDR, then the default
-// socket.
+// edit, rename and delete organizations, and browse and edit their
+// documents. It talks to orgd over its JSON-RPC socket, found by --addr,
+// then $ORGD_ADDR, then the default socket.
 package main
 
 import (
@@ -42,8 +42,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, start sta
 		Use:   "orgtui",
 		Short: "orgtui: the terminal UI of orgd",
 		Long: `orgtui connects to orgd, logs you in and lets you browse, create, edit, rename
-and delete organizations. When orgd has no operator yet, it offers to create the
-first one. Every key it takes is shown at the bottom of the screen; ? shows all.
+and delete organizations, and browse, filter, edit, insert and delete their
+documents (in $VISUAL, else $EDITOR, else vi). When orgd has no operator yet, it
+offers to create the first one. Every key it takes is shown at the bottom of the
+screen; ? shows all.
 
 orgd is found by --addr, then $ORGD_ADDR, then the default socket
 ($XDG_RUNTIME_DIR/orgd/orgd.sock, or /run/orgd/orgd.sock).`,

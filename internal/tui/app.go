@@ -16,6 +16,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/orgd/orgd/internal/tui/components/statusbar"
+	"github.com/orgd/orgd/internal/tui/editor"
 	"github.com/orgd/orgd/internal/tui/keymap"
 	"github.com/orgd/orgd/internal/tui/pages"
 	"github.com/orgd/orgd/internal/tui/pages/login"
@@ -35,6 +36,9 @@ type Options struct {
 	// Log receives what orgtui logs (never to the screen); discarded when
 	// nil.
 	Log *slog.Logger
+	// Editor runs the person's text editor on documents; its zero value
+	// reads $VISUAL and $EDITOR and hands the terminal over.
+	Editor editor.Editor
 }
 
 // Timing of the connection's upkeep.
@@ -65,6 +69,7 @@ type Model struct {
 	styles *styles.Styles
 	now    func() time.Time
 	log    *slog.Logger
+	editor editor.Editor
 
 	width, height int
 	clock         time.Time
@@ -106,6 +111,7 @@ func New(o Options) Model {
 		styles: styles.New(),
 		now:    now,
 		log:    log,
+		editor: o.Editor,
 		width:  80,
 		height: 24,
 		clock:  now(),
@@ -138,7 +144,7 @@ func (m Model) tick() tea.Cmd {
 
 // common is what the pages of the current session get.
 func (m Model) common() pages.Common {
-	c := pages.Common{Orgd: m.orgd, Keys: m.keys, Styles: m.styles, Now: m.now}
+	c := pages.Common{Orgd: m.orgd, Keys: m.keys, Styles: m.styles, Now: m.now, Editor: m.editor}
 	if m.session != nil {
 		c.Role = m.session.role
 	}

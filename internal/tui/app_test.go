@@ -36,11 +36,12 @@ func (c *clock) Add(d time.Duration) {
 
 // app is orgtui on a fake orgd.
 type app struct {
-	t     *testing.T
-	fake  *remotetest.Fake
-	clock *clock
-	m     tea.Model
-	d     *remotetest.Driver
+	t      *testing.T
+	fake   *remotetest.Fake
+	editor *remotetest.FakeEditor
+	clock  *clock
+	m      tea.Model
+	d      *remotetest.Driver
 }
 
 const (
@@ -61,15 +62,21 @@ func operatorFake(orgs ...rpc.Organization) *remotetest.Fake {
 
 func startApp(t *testing.T, fake *remotetest.Fake, width, height int) *app {
 	t.Helper()
-	a := &app{t: t, fake: fake, clock: &clock{t: epoch}}
-	m := New(Options{Client: fake, Now: a.clock.Now, Timeout: 5 * time.Second})
+	a := &app{t: t, fake: fake, editor: remotetest.NewFakeEditor(t), clock: &clock{t: epoch}}
+	m := New(Options{Client: fake, Now: a.clock.Now, Timeout: 5 * time.Second, Editor: a.editor.Editor})
 	a.m = m
 	a.d = remotetest.NewDriver(func(msg tea.Msg) tea.Cmd {
 		var cmd tea.Cmd
 		a.m, cmd = a.m.Update(msg)
 		return cmd
 	})
-	a.d.Busy = m.orgd.Busy
+	a.d.Busy = func() bool {
+		// A page's edit is under way from the key that starts it (the
+		// editor's script may take a while to start) until its outcome is
+		// handled.
+		editing, _ := a.model().top().(interface{ Editing() bool })
+		return m.orgd.Busy() || a.editor.Busy() || (editing != nil && editing.Editing())
+	}
 	a.d.Send(tea.WindowSizeMsg{Width: width, Height: height})
 	a.d.Run(a.m.Init())
 	return a
@@ -264,9 +271,11 @@ func TestAnAdminIsNotOfferedCreate(t *testing.T) {
 func TestEveryLineFitsTheTerminal(t *testing.T) {
 	t.Parallel()
 	sizes := [][2]int{{80, 24}, {120, 40}, {60, 16}, {40, 10}, {30, 8}, {200, 60}}
-	a := startApp(t, operatorFake(remotetest.Orgs(50)...), 80, 24)
+	fake := acmeWithDocuments()
+	fake.Orgs = append(fake.Orgs, remotetest.Orgs(50)...)
+	a := startApp(t, fake, 80, 24)
 	a.login()
-	for _, keys := range [][]string{nil, {"enter"}, {"e"}, {"d"}, {"?"}} {
+	for _, keys := range [][]string{nil, {"enter"}, {"e"}, {"d"}, {"?"}, {"enter", "enter"}, {"enter", "enter", "G", "k", "enter"}, {"enter", "enter", "x"}} {
 		a.d.Press(keys...)
 		for _, s := range sizes {
 			a.d.Send(tea.WindowSizeMsg{Width: s[0], Height: s[1]})
@@ -281,6 +290,8 @@ func TestEveryLineFitsTheTerminal(t *testing.T) {
 			}
 		}
 		a.d.Send(tea.WindowSizeMsg{Width: 80, Height: 24})
-		a.d.Press("esc")
+		for len(a.model().stack) > 1 {
+			a.d.Press("esc")
+		}
 	}
 }

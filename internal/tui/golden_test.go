@@ -143,6 +143,27 @@ func TestGoldenScreens(t *testing.T) {
 			a.fake.SetDown(true)
 			a.d.Press("r")
 		}},
+		{"documents", acmeWithDocuments, func(a *app) {
+			a.openDocuments()
+			a.d.Press("j")
+		}},
+		{"documents-refused-filter", acmeWithDocuments, func(a *app) {
+			a.openDocuments()
+			a.d.Press("/")
+			a.d.Type(`{"$where": "this.age > 30"}`)
+			a.d.Press("enter")
+		}},
+		{"document", acmeWithDocuments, func(a *app) {
+			a.openDocuments()
+			a.d.Press("G", "k", "enter")
+		}},
+		{"document-save-failed", acmeWithDocuments, func(a *app) {
+			a.openDocuments()
+			a.d.Press("j", "j", "enter")
+			a.editor.Write(`{"_id": {"$oid": "65f1c0ffee00000000000001"}, "name": "Ada King", "age": 36}`)
+			a.fake.FailNext(rpc.MethodDataUpdate, &rpc.Error{Code: rpc.CodeStoreUnavailable, Message: "store unavailable"})
+			a.d.Press("e")
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -172,5 +193,22 @@ func TestNoColorKeepsMeaningWithoutColour(t *testing.T) {
 	}
 	if !strings.Contains(ansi.Strip(out), "› Org 00002") {
 		t.Errorf("the selected row has no pointer:\n%s", ansi.Strip(out))
+	}
+}
+
+func TestNoColorDocumentHasNoColourButKeepsWrappersApart(t *testing.T) {
+	a := startApp(t, acmeWithDocuments(), 80, 24)
+	a.openDocuments()
+	a.d.Press("G", "k", "enter")
+	out := render(t, a.model(), colorprofile.Ascii)
+	if loc := sgrColour.FindStringIndex(out); loc != nil {
+		t.Errorf("with NO_COLOR the document still sets a colour: %q", out[loc[0]:min(len(out), loc[1]+10)])
+	}
+	// Wrappers are bold, so they stand out without colour.
+	if !strings.Contains(out, "\x1b[1m\"$oid\"") {
+		t.Errorf("with NO_COLOR an Extended JSON wrapper is not marked:\n%q", out)
+	}
+	if !strings.Contains(ansi.Strip(out), `"name": "Zoë Müller"`) {
+		t.Errorf("the document does not show:\n%s", ansi.Strip(out))
 	}
 }

@@ -19,6 +19,13 @@ type KeyMap struct {
 	// Filtering: leave the filter line keeping or dropping the query.
 	ApplyFilter, ClearFilter key.Binding
 
+	// An organization's documents: open them from its detail, then view,
+	// insert, edit (in $EDITOR) and delete one.
+	Documents, ViewDocument, InsertDocument, EditDocument, DeleteDocument key.Binding
+	// The JSON filter line of the documents: send the filter, or put the
+	// line away keeping the filter in force.
+	RunFilter, CancelFilter key.Binding
+
 	// Forms and dialogs.
 	NextField, PrevField, Submit, Cancel key.Binding
 	// Switch between the login form and the first-run form.
@@ -47,6 +54,14 @@ func Default() KeyMap {
 
 		ApplyFilter: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
 		ClearFilter: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
+
+		Documents:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "documents")),
+		ViewDocument:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "view")),
+		InsertDocument: key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "insert")),
+		EditDocument:   key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit")),
+		DeleteDocument: key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "delete")),
+		RunFilter:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "run filter")),
+		CancelFilter:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 
 		NextField: key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab", "next")),
 		PrevField: key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab", "previous")),
@@ -106,9 +121,50 @@ func (k KeyMap) FilterHelp() Help {
 // DetailHelp is the help of an organization's detail page.
 func (k KeyMap) DetailHelp() Help {
 	return Help{
-		Short: []Binding{k.Edit, k.Delete, k.Refresh, k.Back, k.Help, k.Quit},
+		Short: []Binding{k.Documents, k.Edit, k.Delete, k.Refresh, k.Back, k.Help, k.Quit},
 		Full: [][]Binding{
-			{k.Edit, k.Delete, k.Refresh},
+			{k.Documents, k.Edit, k.Delete, k.Refresh},
+			{k.Back, k.Help, k.Logout, k.Quit, k.ForceQuit},
+		},
+	}
+}
+
+// DocumentsHelp is the help of an organization's documents. filtered says
+// whether a filter is in force, which esc then clears (instead of going
+// back).
+func (k KeyMap) DocumentsHelp(filtered bool) Help {
+	esc := k.Back
+	if filtered {
+		esc = k.ClearFilter
+	}
+	return Help{
+		Short: []Binding{k.ViewDocument, k.InsertDocument, k.EditDocument, k.DeleteDocument, k.Filter, esc, k.Help},
+		Full: [][]Binding{
+			{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
+			{k.ViewDocument, k.InsertDocument, k.EditDocument, k.DeleteDocument},
+			{k.Filter, esc, k.Refresh},
+			{k.Help, k.Logout, k.Quit, k.ForceQuit},
+		},
+	}
+}
+
+// JSONFilterHelp is the help while the documents' filter line has focus.
+func (k KeyMap) JSONFilterHelp() Help {
+	return Help{
+		Short: []Binding{k.RunFilter, k.CancelFilter, k.ForceQuit},
+		Full:  [][]Binding{{k.RunFilter, k.CancelFilter}, {k.ForceQuit}},
+	}
+}
+
+// DocumentHelp is the help of one document's page.
+func (k KeyMap) DocumentHelp() Help {
+	scroll := k.Down
+	scroll.SetHelp("↑/↓", "scroll")
+	return Help{
+		Short: []Binding{scroll, k.EditDocument, k.DeleteDocument, k.Refresh, k.Back, k.Help, k.Quit},
+		Full: [][]Binding{
+			{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
+			{k.EditDocument, k.DeleteDocument, k.Refresh},
 			{k.Back, k.Help, k.Logout, k.Quit, k.ForceQuit},
 		},
 	}

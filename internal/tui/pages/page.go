@@ -5,10 +5,12 @@
 package pages
 
 import (
+	"encoding/json"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/orgd/orgd/internal/tui/editor"
 	"github.com/orgd/orgd/internal/tui/keymap"
 	"github.com/orgd/orgd/internal/tui/remote"
 	"github.com/orgd/orgd/internal/tui/styles"
@@ -28,6 +30,8 @@ type Common struct {
 	Role string
 	// Now returns the current time.
 	Now func() time.Time
+	// Editor runs the person's text editor.
+	Editor editor.Editor
 }
 
 // CanCreate reports whether the signed-in account may create
@@ -80,6 +84,18 @@ type Reload struct{}
 type Changed struct {
 	Event rpc.OrgEvent
 	Focus bool
+}
+
+// DocumentChanged tells every page that this application changed a
+// document in an organization's collection: saved it, or deleted it.
+type DocumentChanged struct {
+	// Org is the organization's ID.
+	Org string
+	// ID is the document's _id as compact canonical Extended JSON.
+	ID string
+	// Doc is the document as orgd now has it (canonical Extended JSON);
+	// nil when it was deleted.
+	Doc json.RawMessage
 }
 
 // Send returns a command that delivers msg.

@@ -31,6 +31,10 @@ type Client interface {
 	OrgStats(ctx context.Context, token, name string) (*rpc.OrgStats, error)
 	Health(ctx context.Context) (*rpc.Health, error)
 	Subscribe(ctx context.Context, token string) (<-chan rpc.OrgEvent, error)
+	FindDocuments(ctx context.Context, p rpc.DataFindParams) (*rpc.DataFound, error)
+	InsertDocuments(ctx context.Context, p rpc.DataInsertParams) (*rpc.DataInserted, error)
+	UpdateDocuments(ctx context.Context, p rpc.DataUpdateParams) (*rpc.DataUpdated, error)
+	DeleteDocuments(ctx context.Context, p rpc.DataDeleteParams) (*rpc.DataDeleted, error)
 }
 
 // DefaultTimeout bounds a call when Orgd.Timeout is zero.
@@ -195,6 +199,16 @@ func FieldOf(err error) string {
 	return ""
 }
 
+// OperatorOf returns the query or update operator that err says orgd
+// refused (error.data.operator), if any.
+func OperatorOf(err error) string {
+	var e *rpc.Error
+	if errors.As(err, &e) && e.Data != nil {
+		return e.Data.Operator
+	}
+	return ""
+}
+
 // Describe turns err into a short sentence for the screen. It never holds
 // a token or a password: orgd's messages never do, and transport errors
 // are summarized.
@@ -214,6 +228,8 @@ func Describe(err error) string {
 			return "the store cannot be reached; nothing was changed"
 		case rpc.CodeInternalError:
 			return "orgd had an internal error"
+		case rpc.CodeMethodNotFound:
+			return "this orgd does not offer that yet (it may be older than orgtui)"
 		}
 		return e.Message
 	case errors.Is(err, context.DeadlineExceeded):

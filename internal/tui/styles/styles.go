@@ -63,6 +63,14 @@ type Styles struct {
 	// DangerButton is the active button of a destructive action.
 	DangerButton lipgloss.Style
 
+	// JSONKey, JSONString, JSONNumber and JSONLiteral colour a document's
+	// keys, strings, numbers and true/false/null; JSONWrapper its Extended
+	// JSON type wrappers ({"$oid": …}, {"$date": …}) with what they hold;
+	// JSONPunct braces, brackets, commas and colons; JSONInvalid text that
+	// is not JSON. Wrappers are bold and broken text underlined, so both
+	// stand out without colour too.
+	JSONKey, JSONString, JSONNumber, JSONLiteral, JSONWrapper, JSONPunct, JSONInvalid lipgloss.Style
+
 	// StatusBar is the bottom line; StatusOK, StatusBad and StatusWarn
 	// colour its segments.
 	StatusBar, StatusOK, StatusBad, StatusWarn lipgloss.Style
@@ -82,13 +90,16 @@ const (
 // New returns orgtui's styles.
 func New() *Styles {
 	var (
-		accent = lipgloss.Color("#7D56F4")
-		red    = lipgloss.Color("#D7263D")
-		green  = lipgloss.Color("#2E9E5B")
-		amber  = lipgloss.Color("#C98A12")
-		gray   = lipgloss.Color("#8A8A8A")
-		barBg  = lipgloss.Color("#3A3A4A")
-		barFg  = lipgloss.Color("#E8E8E8")
+		accent  = lipgloss.Color("#7D56F4")
+		red     = lipgloss.Color("#D7263D")
+		green   = lipgloss.Color("#2E9E5B")
+		amber   = lipgloss.Color("#C98A12")
+		gray    = lipgloss.Color("#8A8A8A")
+		cyan    = lipgloss.Color("#2A9DB5")
+		yellow  = lipgloss.Color("#C0A000")
+		magenta = lipgloss.Color("#B8479B")
+		barBg   = lipgloss.Color("#3A3A4A")
+		barFg   = lipgloss.Color("#E8E8E8")
 	)
 	s := &Styles{}
 	s.Header = lipgloss.NewStyle().Bold(true)
@@ -134,6 +145,16 @@ func New() *Styles {
 	s.ActiveButton = lipgloss.NewStyle().Padding(0, 1).Reverse(true).Bold(true)
 	s.DisabledButton = lipgloss.NewStyle().Padding(0, 1).Faint(true).Strikethrough(true)
 	s.DangerButton = lipgloss.NewStyle().Padding(0, 1).Bold(true).Foreground(lipgloss.Color("#FFFFFF")).Background(red)
+
+	// Each kind keeps a colour of its own when a 16-colour terminal rounds
+	// them: cyan, green, yellow, magenta, and bright blue for wrappers.
+	s.JSONKey = lipgloss.NewStyle().Foreground(cyan)
+	s.JSONString = lipgloss.NewStyle().Foreground(green)
+	s.JSONNumber = lipgloss.NewStyle().Foreground(yellow)
+	s.JSONLiteral = lipgloss.NewStyle().Foreground(magenta)
+	s.JSONWrapper = lipgloss.NewStyle().Foreground(accent).Bold(true)
+	s.JSONPunct = lipgloss.NewStyle().Foreground(gray)
+	s.JSONInvalid = lipgloss.NewStyle().Foreground(red).Underline(true)
 
 	s.StatusBar = lipgloss.NewStyle().Foreground(barFg).Background(barBg)
 	s.StatusOK = lipgloss.NewStyle().Foreground(lipgloss.Color("#7EE2A8")).Background(barBg)

@@ -73,3 +73,30 @@ func Center(s string, width, height int) string {
 	s = Width(s, width)
 	return Fit(lipgloss.Place(width, height, lipgloss.Center, lipgloss.Center, s), width, height)
 }
+
+// Message wraps msg, after mark, to width cells in at most maxLines lines;
+// the lines after the first are indented under the text, and what does not
+// fit in maxLines is dropped (the last line kept ends in "…" then).
+func Message(mark, msg string, width, maxLines int) []string {
+	if msg == "" || width <= 0 || maxLines <= 0 {
+		return nil
+	}
+	indent := strings.Repeat(" ", ansi.StringWidth(mark))
+	lines := strings.Split(ansi.Wrap(msg, max(1, width-len(indent)), " "), "\n")
+	cut := len(lines) > maxLines
+	if cut {
+		lines = lines[:maxLines]
+	}
+	for i, l := range lines {
+		lead := indent
+		if i == 0 {
+			lead = mark
+		}
+		lines[i] = Line(lead+l, width)
+	}
+	if cut {
+		last := &lines[maxLines-1]
+		*last = ansi.Truncate(*last, max(0, width-1), "") + "…"
+	}
+	return lines
+}

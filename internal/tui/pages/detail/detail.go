@@ -1,5 +1,5 @@
 // Package detail is an organization's page: its fields, and its
-// collection's figures from org.stats.
+// collection's figures from org.stats; enter opens its documents.
 package detail
 
 import (
@@ -16,6 +16,7 @@ import (
 	"github.com/orgd/orgd/internal/tui/keymap"
 	"github.com/orgd/orgd/internal/tui/pages"
 	"github.com/orgd/orgd/internal/tui/pages/confirmdelete"
+	"github.com/orgd/orgd/internal/tui/pages/documents"
 	"github.com/orgd/orgd/internal/tui/pages/orgform"
 	"github.com/orgd/orgd/internal/tui/remote"
 	"github.com/orgd/orgd/internal/tui/styles"
@@ -121,6 +122,8 @@ func (m Model) Update(msg tea.Msg) (pages.Page, tea.Cmd) {
 		case key.Matches(msg, keys.Refresh):
 			next := m.load()
 			return m, next
+		case key.Matches(msg, keys.Documents):
+			return m, pages.Send(pages.Open{Page: documents.New(m.c, m.org)})
 		case key.Matches(msg, keys.Edit):
 			return m, pages.Send(pages.Open{Page: orgform.NewEdit(m.c, m.org)})
 		case key.Matches(msg, keys.Delete):

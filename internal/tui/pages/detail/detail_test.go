@@ -10,6 +10,7 @@ import (
 
 	"github.com/orgd/orgd/internal/tui/keymap"
 	"github.com/orgd/orgd/internal/tui/pages"
+	"github.com/orgd/orgd/internal/tui/pages/documents"
 	"github.com/orgd/orgd/internal/tui/remote"
 	"github.com/orgd/orgd/internal/tui/remote/remotetest"
 	"github.com/orgd/orgd/internal/tui/styles"
@@ -101,9 +102,12 @@ func TestDetailFollowsChanges(t *testing.T) {
 func TestKeysOnTheDetailPage(t *testing.T) {
 	t.Parallel()
 	h := start(t, &remotetest.Fake{Orgs: []rpc.Organization{remotetest.NewOrg("Acme", "a@acme.test")}})
-	h.d.Press("e", "d", "esc")
-	if len(h.opened) != 2 {
-		t.Errorf("e and d opened %d pages, want the edit form and the delete dialog", len(h.opened))
+	h.d.Press("e", "d", "enter", "esc")
+	if len(h.opened) != 3 {
+		t.Fatalf("e, d and enter opened %d pages, want the edit form, the delete dialog and the documents", len(h.opened))
+	}
+	if _, ok := h.opened[2].(documents.Model); !ok {
+		t.Errorf("enter opened %T, want the documents", h.opened[2])
 	}
 	if len(h.back) != 1 {
 		t.Error("esc does not go back")

@@ -1,7 +1,7 @@
 // Package remotetest is a stand-in for orgd in orgtui's model tests: an
 // in-memory remote.Client that behaves like orgd where the screens care
-// (paging, filtering, errors with codes and fields), and records the calls
-// it gets.
+// (paging, filtering, errors with codes and fields, and each organization's
+// documents in Extended JSON), and records the calls it gets.
 package remotetest
 
 import (
@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 	"unicode"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/orgd/orgd/rpc"
 )
@@ -44,7 +46,8 @@ type Fake struct {
 	Expires time.Time
 
 	calls  []Call
-	sorted bool // Orgs is sorted as org.list sorts
+	docs   map[string][]bson.Raw // documents by organization ID, in _id order (data.go)
+	sorted bool                  // Orgs is sorted as org.list sorts
 	events chan rpc.OrgEvent
 	nextID int
 }
@@ -329,11 +332,13 @@ func (f *Fake) DeleteOrg(_ context.Context, token, name string) error {
 	if i < 0 {
 		return notFound(name)
 	}
+	delete(f.docs, f.Orgs[i].ID)
 	f.Orgs = slices.Delete(f.Orgs, i, i+1)
 	return nil
 }
 
-// OrgStats returns Stats[name].
+// OrgStats returns Stats[name], or when there is none, the number of
+// documents the organization holds.
 func (f *Fake) OrgStats(_ context.Context, token, name string) (*rpc.OrgStats, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -343,10 +348,14 @@ func (f *Fake) OrgStats(_ context.Context, token, name string) (*rpc.OrgStats, e
 	if err := f.authorize(token); err != nil {
 		return nil, err
 	}
-	if f.find(name) < 0 {
+	i := f.find(name)
+	if i < 0 {
 		return nil, notFound(name)
 	}
-	s := f.Stats[name]
+	s, ok := f.Stats[name]
+	if !ok {
+		s = rpc.OrgStats{Documents: int64(len(f.docs[f.Orgs[i].ID])), Indexes: 1}
+	}
 	return &s, nil
 }
 
