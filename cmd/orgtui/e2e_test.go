@@ -263,12 +263,7 @@ func (e *scriptedEditor) next(t *testing.T, commands string) {
 // from the organization list (Beta Ltd selected) back to it.
 func browseDocuments(t *testing.T, term *terminal, c *rpc.Client, token string, ed *scriptedEditor) {
 	ctx := context.Background()
-	// TODO(tenant-data): drop this guard once orgd serves data.* (issue 5):
-	// until then orgd answers -32601 and the step cannot run.
 	_, err := c.FindDocuments(ctx, rpc.DataFindParams{Token: token, Org: "Beta Ltd", Limit: 1})
-	if rpc.ErrorCode(err) == rpc.CodeMethodNotFound {
-		t.Skip("SKIP: orgd does not serve data.find yet (-32601 method not found); the document browser's end-to-end step runs once the tenant-data methods are in")
-	}
 	if err != nil {
 		t.Fatalf("data.find: %v", err)
 	}
