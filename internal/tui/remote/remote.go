@@ -83,7 +83,8 @@ func (o *Orgd) Session() (token string, gen int) {
 	return o.token, o.gen
 }
 
-// Busy reports whether a call is under way (tests wait for it).
+// Busy reports whether a call is under way or about to start (tests wait
+// for it). Every command from Call and Anonymous must be run.
 func (o *Orgd) Busy() bool { return o.running.Load() > 0 }
 
 // Reply is the message every command of this package produces: the
@@ -118,8 +119,11 @@ func (o *Orgd) Anonymous(fn Func) tea.Cmd {
 }
 
 func (o *Orgd) cmd(fn Func, anonymous bool) tea.Cmd {
+	// Counted from now, not from when Bubble Tea gets round to running it:
+	// a loaded machine may start the goroutine late, and a test waiting
+	// for orgd's answers must not take that gap for quiet.
+	o.running.Add(1)
 	return func() tea.Msg {
-		o.running.Add(1)
 		defer o.running.Add(-1)
 		token, gen := o.Session()
 		if anonymous {
