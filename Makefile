@@ -20,6 +20,7 @@ FUZZ_TARGETS := \
 	./internal/auth:FuzzVerify \
 	./internal/server:FuzzCheckRequest \
 	./internal/server:FuzzDecodeParams \
+	./internal/server:FuzzLineFraming \
 	./rpc:FuzzParseAddr
 FUZZTIME   ?= 60s
 FUZZ_SHORT ?= 3s

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -238,6 +239,7 @@ func checkRequest(line []byte) (code int, msg string, id json.RawMessage) {
 	if id != nil && !validID(id) {
 		return rpc.CodeInvalidRequest, "invalid request: id must be a string or a non-negative integer", nil
 	}
+	id = answerID(id)
 	for name := range m {
 		for _, member := range []string{"jsonrpc", "method", "id", "params", "result", "error"} {
 			if name != member && strings.EqualFold(name, member) {
@@ -320,6 +322,18 @@ func validID(raw json.RawMessage) bool {
 	}
 	var n int64
 	return json.Unmarshal(raw, &n) == nil && n >= 0
+}
+
+// answerID returns a valid id spelled as jsonrpc2 spells ids in its
+// answers, so that a refused line and a served one with the same id are
+// answered with the same id: -0 is answered as 0, which clients that read
+// ids as unsigned integers can decode. Strings stay as they are.
+func answerID(raw json.RawMessage) json.RawMessage {
+	var n int64
+	if raw == nil || json.Unmarshal(raw, &n) != nil {
+		return raw
+	}
+	return strconv.AppendInt(nil, n, 10)
 }
 
 type errorLine struct {

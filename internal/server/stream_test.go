@@ -151,6 +151,7 @@ func TestStreamAnswersBadLinesAndKeepsGoing(t *testing.T) {
 		{"a string is an invalid request", `"system.health"`, rpc.CodeInvalidRequest, "null"},
 		{"null is an invalid request", `null`, rpc.CodeInvalidRequest, "null"},
 		{"a missing jsonrpc is an invalid request that keeps the id", `{"id":1,"method":"system.health"}`, rpc.CodeInvalidRequest, "1"},
+		{"id -0 is answered as 0, as a served request's would be", `{"id":-0,"method":"system.health"}`, rpc.CodeInvalidRequest, "0"},
 		{"jsonrpc 1.0 is an invalid request", `{"jsonrpc":"1.0","id":"a","method":"system.health"}`, rpc.CodeInvalidRequest, `"a"`},
 		{"a jsonrpc that is not a string is an invalid request", `{"jsonrpc":2.0,"id":1,"method":"system.health"}`, rpc.CodeInvalidRequest, "null"},
 		{"a method that is not a string is an invalid request", `{"jsonrpc":"2.0","id":1,"method":7}`, rpc.CodeInvalidRequest, "null"},
