@@ -3,6 +3,7 @@ package testenv
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"os/exec"
@@ -26,6 +27,9 @@ type Process struct {
 	// directly.
 	MongoURI string
 	DB       string
+	// LogScan scans its log, written at debug level, for secrets; a leak
+	// fails the test.
+	LogScan *LogScanner
 
 	cmd  *exec.Cmd
 	done chan struct{}
@@ -64,14 +68,18 @@ func orgd(t testing.TB) string {
 
 // StartProcess starts orgd serve in a child process, on the MongoDB of
 // ORGD_TEST_MONGO_URI or else on its own embedded store, and stops it when
-// the test ends. Its log goes to the test's log on failure.
-func StartProcess(t testing.TB) *Process {
+// the test ends. extra are more flags of orgd serve (a --listen adds an
+// address; Addr stays the Unix socket). Its log, at debug level, goes to
+// the test's log on failure, and is scanned for secrets (see WatchLog).
+func StartProcess(t testing.TB, extra ...string) *Process {
 	t.Helper()
 	cfg := Config(t, Options{Embedded: os.Getenv(MongoURIEnv) == ""})
 	var log strings.Builder
 	var logMu sync.Mutex
 	args := []string{"serve", "--listen", cfg.Listen[0], "--data-dir", cfg.DataDir, "--db", cfg.DB,
-		"--bcrypt-cost", "10", "--refresh-interval", cfg.RefreshInterval.String(), "--store-timeout", cfg.StoreTimeout.String()}
+		"--bcrypt-cost", "10", "--refresh-interval", cfg.RefreshInterval.String(), "--store-timeout", cfg.StoreTimeout.String(),
+		"--log-level", "debug"}
+	args = append(args, extra...)
 	uri := cfg.MongoURI
 	if uri != "" {
 		args = append(args, "--mongo-uri", uri)
@@ -81,13 +89,16 @@ func StartProcess(t testing.TB) *Process {
 	}
 	cmd := exec.Command(orgd(t), args...)
 	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET=")
-	w := lockedWriter{mu: &logMu, b: &log}
+	// Registered before the cleanup that stops orgd, the scan's check
+	// runs after it.
+	scan := WatchLog(t)
+	w := io.MultiWriter(lockedWriter{mu: &logMu, b: &log}, scan)
 	cmd.Stdout, cmd.Stderr = w, w
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start orgd: %v", err)
 	}
-	p := &Process{Addr: cfg.Listen[0], MongoURI: uri, DB: cfg.DB, cmd: cmd, done: make(chan struct{})}
+	p := &Process{Addr: cfg.Listen[0], MongoURI: uri, DB: cfg.DB, LogScan: scan, cmd: cmd, done: make(chan struct{})}
 	go func() { _ = cmd.Wait(); close(p.done) }()
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
@@ -136,4 +147,11 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.b.Write(p)
+}
+
+// OrgdBinary returns cmd/orgd built for the tests (once per test process),
+// for tests that run orgd's command line as a child process.
+func OrgdBinary(t testing.TB) string {
+	t.Helper()
+	return orgd(t)
 }

@@ -42,8 +42,12 @@ type Options struct {
 	DataDir string
 	// DB reuses a database name (with ORGD_TEST_MONGO_URI).
 	DB string
-	// Log receives the daemon's log; discarded when nil.
+	// Log receives the daemon's log (at debug level) too. Every line is
+	// also scanned for secrets, and a leak fails the test (see WatchLog).
 	Log io.Writer
+	// Secrets are passwords, beyond SuitePasswords, that the test sends
+	// and that must never appear in the log.
+	Secrets []string
 	// Embedded runs the store engine inside the daemon, as orgd does by
 	// default. Otherwise the daemon gets --mongo-uri: the MongoDB of
 	// ORGD_TEST_MONGO_URI, or else a database of its own on an engine in
@@ -60,6 +64,8 @@ type Daemon struct {
 	DataDir string
 	DB      string
 	Config  daemon.Config
+	// LogScan scans the daemon's log for secrets.
+	LogScan *LogScanner
 }
 
 // ShortDir returns a new directory with a short path, for Unix sockets
@@ -140,11 +146,17 @@ func Start(t testing.TB, o Options) *Daemon {
 	if cost == 0 {
 		cost = 4
 	}
-	d, err := daemon.Start(ctx, cfg, Logger(o.Log), daemon.Hooks{Failpoint: o.Failpoint, BcryptCost: cost})
+	// Registered before the daemon's Stop, the scan's check runs after it.
+	scan := WatchLog(t, o.Secrets...)
+	var w io.Writer = scan
+	if o.Log != nil {
+		w = io.MultiWriter(scan, o.Log)
+	}
+	d, err := daemon.Start(ctx, cfg, Logger(w), daemon.Hooks{Failpoint: o.Failpoint, BcryptCost: cost})
 	if err != nil {
 		t.Fatalf("start orgd: %v", err)
 	}
-	td := &Daemon{Daemon: d, Addr: d.Addrs()[0], DataDir: cfg.DataDir, DB: cfg.DB, Config: cfg}
+	td := &Daemon{Daemon: d, Addr: d.Addrs()[0], DataDir: cfg.DataDir, DB: cfg.DB, Config: cfg, LogScan: scan}
 	td.Socket = strings.TrimPrefix(td.Addr, "unix://")
 	t.Cleanup(func() { td.Stop(t) })
 	return td
@@ -163,6 +175,9 @@ func (d *Daemon) Stop(t testing.TB) {
 	}
 	d.Daemon = nil
 }
+
+// Secret tells the daemon's log scan of a password the test sends.
+func (d *Daemon) Secret(password string) { d.LogScan.AddSecret(password) }
 
 // Client returns a client connected to the daemon, closed when the test
 // ends.
