@@ -1,0 +1,178 @@
+package daemon_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/orgd/orgd/internal/daemon"
+	"github.com/orgd/orgd/internal/testenv"
+	"github.com/orgd/orgd/rpc"
+)
+
+// otherUser runs orgd's command line as the user nobody, a peer that is
+// neither root nor orgd's own user.
+type otherUser struct {
+	bin   string // orgd, where nobody may run it
+	group string
+	uid   string
+}
+
+// nobody returns a way to run orgd call as nobody, or skips the test when
+// that is impossible: it takes root, setpriv and a nobody user.
+func nobody(t *testing.T) *otherUser {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("running a client as another user (nobody) takes root; run the tests as root to check peers by uid")
+	}
+	if _, err := exec.LookPath("setpriv"); err != nil {
+		t.Skip("setpriv (util-linux) is not installed: cannot run a client as nobody")
+	}
+	u, err := user.Lookup("nobody")
+	if err != nil {
+		t.Skipf("no user nobody to run a client as: %v", err)
+	}
+	group := "nogroup"
+	if _, err := user.LookupGroup(group); err != nil {
+		group = u.Gid
+	}
+	// The test binary's copy of orgd lives in a private directory; nobody
+	// needs one it may reach.
+	dir := publicDir(t)
+	bin := filepath.Join(dir, "orgd")
+	src, err := os.ReadFile(testenv.OrgdBinary(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return &otherUser{bin: bin, group: group, uid: u.Uid}
+}
+
+// publicDir returns a new directory anyone may enter, removed when the test
+// ends.
+func publicDir(t *testing.T) string {
+	t.Helper()
+	dir := testenv.ShortDir(t)
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// startForEveryone starts a daemon whose socket any user may connect to,
+// as a deployment that adds nobody to orgd's group would allow: orgd's own
+// socket mode (0660) admits only root and orgd's group.
+func startForEveryone(t *testing.T, secrets ...string) *testenv.Daemon {
+	t.Helper()
+	sock := filepath.Join(publicDir(t), "orgd.sock")
+	d := testenv.Start(t, testenv.Options{Secrets: secrets, Configure: func(c *daemon.Config) {
+		c.Listen = []string{"unix://" + sock}
+	}})
+	if err := os.Chmod(sock, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// call runs orgd call METHOD PARAMS as the other user against d, and
+// returns the result, or the JSON-RPC error orgd call reports.
+func (u *otherUser) call(t *testing.T, d *testenv.Daemon, method, params string) (json.RawMessage, *rpc.Error) {
+	t.Helper()
+	cmd := exec.Command("setpriv", "--reuid="+u.uid, "--regid="+u.group, "--clear-groups", "--",
+		u.bin, "call", "--addr", d.Addr, method, params)
+	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/nonexistent"}
+	cmd.Dir = "/"
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return out.Bytes(), nil
+	case errors.As(err, &exit) && exit.ExitCode() == 1:
+		var e rpc.Error
+		if err := json.Unmarshal(errOut.Bytes(), &e); err != nil || e.Code == 0 {
+			t.Fatalf("orgd call %s as nobody: stderr %q is no JSON-RPC error", method, errOut.String())
+		}
+		return nil, &e
+	}
+	t.Fatalf("orgd call %s as nobody: %v\n%s", method, err, errOut.String())
+	return nil, nil
+}
+
+func TestBootstrapFromAnotherUserIsRefused(t *testing.T) {
+	u := nobody(t)
+	d := startForEveryone(t, "intruder-password")
+
+	// nobody reaches the daemon: what follows is a refusal, not a failure
+	// to connect.
+	if _, e := u.call(t, d, rpc.MethodSystemHealth, "{}"); e != nil {
+		t.Fatalf("system.health as nobody: %+v", e)
+	}
+	_, e := u.call(t, d, "auth.bootstrap", `{"email":"intruder@example.com","password":"intruder-password"}`)
+	if e == nil || e.Code != rpc.CodeForbidden || !strings.Contains(e.Message, "root or orgd's own user") {
+		t.Fatalf("auth.bootstrap as nobody: %+v, want -32003 naming who may", e)
+	}
+	if d.Store().Directory.HasOperator() {
+		t.Fatal("an operator exists after nobody's refused bootstrap")
+	}
+
+	// Root, the daemon's own user here, still may; nobody's account was
+	// never made.
+	d.Operator(t)
+	_, err := d.Client(t).Login(ctxT(t), "intruder@example.com", "intruder-password")
+	wantCode(t, err, rpc.CodeUnauthenticated)
+}
+
+func TestThrottleCountsEachPeerApartAndEachEmailAcrossPeers(t *testing.T) {
+	u := nobody(t)
+	d := startForEveryone(t)
+	c := d.Client(t)
+	ctx := ctxT(t)
+	create(t, c, d.Operator(t), "Acme")
+
+	// Five failures for the admin's email from nobody block that email
+	// for every peer: root's right password is refused too.
+	login := func(email, password string) string {
+		b, err := json.Marshal(map[string]string{"email": email, "password": password})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	for range 5 {
+		_, e := u.call(t, d, "auth.login", login(adminEmail("Acme"), "wrong-password"))
+		if e == nil || e.Code != rpc.CodeUnauthenticated {
+			t.Fatalf("a wrong password as nobody: %+v, want -32001", e)
+		}
+	}
+	_, err := c.Login(ctx, adminEmail("Acme"), adminPassword)
+	wantCode(t, err, rpc.CodeTooManyAttempts)
+
+	// Twenty failures from root, on emails never tried, block root, and
+	// only root: nobody, with its own five failures (under the 20 a peer
+	// may have), still logs in.
+	for i := range 20 {
+		_, err := c.Login(ctx, "guess"+string(rune('a'+i))+"@example.com", "wrong-password")
+		wantCode(t, err, rpc.CodeUnauthenticated)
+	}
+	_, err = c.Login(ctx, "ops@example.com", "operator-password")
+	wantCode(t, err, rpc.CodeTooManyAttempts)
+
+	out, e := u.call(t, d, "auth.login", login("ops@example.com", "operator-password"))
+	if e != nil {
+		t.Fatalf("nobody, blocked by neither its email nor its own failures: %+v", e)
+	}
+	var s rpc.Session
+	if err := json.Unmarshal(out, &s); err != nil || s.Role != rpc.RoleOperator {
+		t.Fatalf("nobody's login: %s (%v)", out, err)
+	}
+}
