@@ -125,6 +125,18 @@ func TestPlainTCPIsOnlyForLoopback(t *testing.T) {
 	if _, err := c.Health(ctxT(t)); err != nil {
 		t.Fatalf("loopback TCP: %v", err)
 	}
+
+	// --insecure-tcp is the way to have plain TCP on every interface.
+	insecure := testenv.Start(t, testenv.Options{Configure: func(c *daemon.Config) {
+		c.Listen = append(c.Listen, "tcp://0.0.0.0:0")
+		c.InsecureTCP = true
+	}})
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(insecure.Addrs()[1], "tcp://"))
+	anywhere := &rpc.Client{Addr: "tcp://127.0.0.1:" + port}
+	defer anywhere.Close()
+	if _, err := anywhere.Health(ctxT(t)); err != nil {
+		t.Fatalf("plain TCP on 0.0.0.0 with --insecure-tcp: %v", err)
+	}
 }
 
 func TestTLSListener(t *testing.T) {
@@ -137,11 +149,18 @@ func TestTLSListener(t *testing.T) {
 	_, port, _ := net.SplitHostPort(strings.TrimPrefix(d.Addrs()[1], "tcp://"))
 	c := &rpc.Client{Addr: "tls://127.0.0.1:" + port, TLSConfig: &tls.Config{RootCAs: pool, ServerName: "localhost", MinVersion: tls.VersionTLS12}}
 	defer c.Close()
+	// auth.bootstrap is for the Unix socket alone, even while no operator
+	// exists.
+	_, err := c.Bootstrap(ctxT(t), "tcp@example.com", "operator-password")
+	wantCode(t, err, rpc.CodeForbidden)
+	if d.Store().Directory.HasOperator() {
+		t.Fatal("a bootstrap over TLS created an operator")
+	}
 	op := d.Operator(t)
 	if _, err := c.Whoami(ctxT(t), op); err != nil {
 		t.Fatalf("over TLS: %v", err)
 	}
-	_, err := c.Bootstrap(ctxT(t), "tcp@example.com", "operator-password")
+	_, err = c.Bootstrap(ctxT(t), "tcp@example.com", "operator-password")
 	wantCode(t, err, rpc.CodeForbidden) // never over TCP, and an operator exists
 
 	plain := &rpc.Client{Addr: "tcp://127.0.0.1:" + port}
@@ -150,6 +169,17 @@ func TestTLSListener(t *testing.T) {
 	defer cancel()
 	if _, err := plain.Health(ctx); err == nil {
 		t.Error("plain JSON-RPC on the TLS port worked")
+	}
+
+	old := &rpc.Client{Addr: "tls://127.0.0.1:" + port, TLSConfig: &tls.Config{RootCAs: pool, ServerName: "localhost", MaxVersion: tls.VersionTLS11}}
+	defer old.Close()
+	if _, err := old.Health(ctx); err == nil {
+		t.Error("a TLS 1.1 client was served; orgd wants TLS 1.2 at least")
+	}
+	untrusting := &rpc.Client{Addr: "tls://127.0.0.1:" + port, TLSConfig: &tls.Config{ServerName: "localhost", MinVersion: tls.VersionTLS12}}
+	defer untrusting.Close()
+	if _, err := untrusting.Health(ctx); err == nil {
+		t.Error("a client that does not trust the test certificate was served: is TLS on at all?")
 	}
 }
 
