@@ -82,12 +82,12 @@ func startForEveryone(t *testing.T, secrets ...string) *testenv.Daemon {
 	return d
 }
 
-// call runs orgd call METHOD PARAMS as the other user against d, and
-// returns the result, or the JSON-RPC error orgd call reports.
-func (u *otherUser) call(t *testing.T, d *testenv.Daemon, method, params string) (json.RawMessage, *rpc.Error) {
+// run runs orgd call --addr ADDR ARGS... as the other user, and returns
+// its exit code and output.
+func (u *otherUser) run(t *testing.T, addr string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	cmd := exec.Command("setpriv", "--reuid="+u.uid, "--regid="+u.group, "--clear-groups", "--",
-		u.bin, "call", "--addr", d.Addr, method, params)
+	argv := append([]string{"--reuid=" + u.uid, "--regid=" + u.group, "--clear-groups", "--", u.bin, "call", "--addr", addr}, args...)
+	cmd := exec.Command("setpriv", argv...)
 	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/nonexistent"}
 	cmd.Dir = "/"
 	var out, errOut bytes.Buffer
@@ -96,16 +96,67 @@ func (u *otherUser) call(t *testing.T, d *testenv.Daemon, method, params string)
 	var exit *exec.ExitError
 	switch {
 	case err == nil:
-		return out.Bytes(), nil
-	case errors.As(err, &exit) && exit.ExitCode() == 1:
+		return 0, out.String(), errOut.String()
+	case errors.As(err, &exit):
+		return exit.ExitCode(), out.String(), errOut.String()
+	}
+	t.Fatalf("orgd call as nobody: %v", err)
+	return 0, "", ""
+}
+
+// call runs orgd call METHOD PARAMS as the other user against d, and
+// returns the result, or the JSON-RPC error orgd call reports.
+func (u *otherUser) call(t *testing.T, d *testenv.Daemon, method, params string) (json.RawMessage, *rpc.Error) {
+	t.Helper()
+	code, out, errOut := u.run(t, d.Addr, method, params)
+	switch code {
+	case 0:
+		return json.RawMessage(out), nil
+	case 1:
 		var e rpc.Error
-		if err := json.Unmarshal(errOut.Bytes(), &e); err != nil || e.Code == 0 {
-			t.Fatalf("orgd call %s as nobody: stderr %q is no JSON-RPC error", method, errOut.String())
+		if err := json.Unmarshal([]byte(errOut), &e); err != nil || e.Code == 0 {
+			t.Fatalf("orgd call %s as nobody: stderr %q is no JSON-RPC error", method, errOut)
 		}
 		return nil, &e
 	}
-	t.Fatalf("orgd call %s as nobody: %v\n%s", method, err, errOut.String())
+	t.Fatalf("orgd call %s as nobody: exit %d\n%s", method, code, errOut)
 	return nil, nil
+}
+
+func TestTheSocketModeKeepsOtherUsersOut(t *testing.T) {
+	u := nobody(t)
+	// A directory anyone may enter, so that only the socket's own mode
+	// (0660, root's group here) stands between nobody and orgd.
+	sock := filepath.Join(publicDir(t), "orgd.sock")
+	d := testenv.Start(t, testenv.Options{Configure: func(c *daemon.Config) {
+		c.Listen = []string{"unix://" + sock}
+	}})
+	code, _, errOut := u.run(t, d.Addr, rpc.MethodSystemHealth)
+	if code != 2 || !strings.Contains(errOut, "permission denied") {
+		t.Fatalf("nobody on a 0660 socket: exit %d, stderr %q; want exit 2 (cannot connect), permission denied", code, errOut)
+	}
+
+	// The socket's mode, and nothing else, kept nobody out.
+	if err := os.Chmod(sock, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := u.run(t, d.Addr, rpc.MethodSystemHealth); code != 0 {
+		t.Fatalf("nobody on the socket made 0666: exit %d, %s", code, errOut)
+	}
+
+	// A socket directory orgd makes itself (0750) keeps nobody out even
+	// of a socket anyone could otherwise use.
+	inner := filepath.Join(publicDir(t), "run", "orgd.sock")
+	d2 := testenv.Start(t, testenv.Options{Configure: func(c *daemon.Config) {
+		c.Listen = []string{"unix://" + inner}
+	}})
+	if err := os.Chmod(inner, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = u.run(t, d2.Addr, rpc.MethodSystemHealth)
+	if code != 2 || !strings.Contains(errOut, "permission denied") {
+		t.Fatalf("nobody behind orgd's 0750 socket directory: exit %d, stderr %q; want exit 2, permission denied", code, errOut)
+	}
 }
 
 func TestBootstrapFromAnotherUserIsRefused(t *testing.T) {
