@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orgd/orgd/internal/auth"
 	"github.com/orgd/orgd/internal/daemon"
 	"github.com/orgd/orgd/internal/testenv"
 	"github.com/orgd/orgd/rpc"
@@ -37,6 +38,48 @@ func TestSocketAndDirectoryModes(t *testing.T) {
 	}
 	if _, err := d.Client(t).Health(ctxT(t)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestANewDataDirectoryKeepsOthersOut(t *testing.T) {
+	dir := filepath.Join(testenv.ShortDir(t), "new", "orgd")
+	d := testenv.Start(t, testenv.Options{DataDir: dir, Embedded: true})
+	d.Operator(t)
+	for _, c := range []struct {
+		path string
+		mode os.FileMode // the bits that must be clear
+		what string
+	}{
+		{dir, 0o027, "the data directory: no access for others, no writes by the group"},
+		{filepath.Join(dir, "jwt.key"), 0o177, "the signing key: read and write by orgd alone"},
+		{filepath.Join(dir, "store"), 0o077, "the embedded store: orgd alone"},
+	} {
+		fi, err := os.Stat(c.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm()&c.mode != 0 {
+			t.Errorf("%s has mode %04o; want %s", c.path, fi.Mode().Perm(), c.what)
+		}
+	}
+}
+
+func TestAKeyFileOthersMayReadIsRefused(t *testing.T) {
+	key := filepath.Join(testenv.ShortDir(t), "shared.key")
+	if _, err := auth.LoadOrCreateKey(key, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(key, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testenv.Config(t, testenv.Options{Configure: func(c *daemon.Config) { c.JWTKeyFile = key }})
+	d, err := daemon.Start(ctxT(t), cfg, testenv.Logger(testenv.WatchLog(t)), daemon.Hooks{BcryptCost: 4})
+	if err == nil {
+		d.Close(ctxT(t))
+		t.Fatal("orgd started with a signing key everyone may read")
+	}
+	if !strings.Contains(err.Error(), "chmod 600") {
+		t.Fatalf("refusal %q does not say how to fix it", err)
 	}
 }
 
