@@ -104,7 +104,7 @@ func TestStaleSocketIsReplacedAndALiveOneRefused(t *testing.T) {
 	}
 
 	cfg := testenv.Config(t, testenv.Options{Configure: listen})
-	_, err = daemon.Start(ctxT(t), cfg, testenv.Logger(nil), daemon.Hooks{})
+	_, err = daemon.Start(ctxT(t), cfg, testenv.Logger(testenv.WatchLog(t)), daemon.Hooks{})
 	if err == nil || !strings.Contains(err.Error(), "already serving") {
 		t.Fatalf("second daemon on a live socket: %v, want a refusal", err)
 	}
@@ -155,7 +155,7 @@ func TestPlainTCPIsOnlyForLoopback(t *testing.T) {
 	cfg := testenv.Config(t, testenv.Options{Configure: func(c *daemon.Config) {
 		c.Listen = append(c.Listen, "tcp://0.0.0.0:0")
 	}})
-	_, err := daemon.Start(ctxT(t), cfg, testenv.Logger(nil), daemon.Hooks{})
+	_, err := daemon.Start(ctxT(t), cfg, testenv.Logger(testenv.WatchLog(t)), daemon.Hooks{})
 	if err == nil || !strings.Contains(err.Error(), "--insecure-tcp") {
 		t.Fatalf("plain TCP on 0.0.0.0: %v, want a refusal naming --insecure-tcp", err)
 	}
