@@ -489,7 +489,8 @@ func (o *oneLine) WriteObject(any) error { return nil }
 func (o *oneLine) Close() error          { return nil }
 
 // FuzzCheckRequest checks that checkRequest never panics, answers what it
-// refuses with a well-formed error, and lets through only what jsonrpc2
+// refuses with a well-formed error and an id clients can read, and lets
+// through only what jsonrpc2
 // takes as a request: a line the library cannot decode would end the
 // connection without an answer.
 func FuzzCheckRequest(f *testing.F) {
@@ -501,6 +502,7 @@ func FuzzCheckRequest(f *testing.F) {
 		`{"jsonrpc":"2.0","id":{},"ID":5,"method":"a"}`,
 		`{"jsonrpc":"2.0","id":1,"method":"a","result":null}`,
 		`{"jsonrpc":"2.0","id":-0,"method":"a"}`,
+		`{"id":-0,"method":"a"}`,
 		`{"jsonrpc":"2.0","id":1e2,"method":"a"}`,
 		`{"jsonrpc":"2.0","id":1,"method":"a","method":"b"}`,
 		`[{"jsonrpc":"2.0","id":1,"method":"a"}]`,
@@ -519,6 +521,12 @@ func FuzzCheckRequest(f *testing.F) {
 			}
 			if id != nil && !validID(id) {
 				t.Fatalf("answering %q with the id %s", line, id)
+			}
+			// A client reads the id of an error answer as it reads those
+			// of results: jsonrpc2's way is the strictest (no -0).
+			var readable jsonrpc2.ID
+			if id != nil && json.Unmarshal(id, &readable) != nil {
+				t.Fatalf("answering %q with the id %s, which jsonrpc2 clients cannot read", line, id)
 			}
 			if id == nil {
 				id = json.RawMessage("null")
