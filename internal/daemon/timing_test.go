@@ -7,6 +7,7 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,15 +18,17 @@ import (
 // Login timing is measured against orgd in a child process (no race
 // detector) hashing at cost 10, the lowest cost orgd accepts.
 const (
-	timingSamples  = 12  // of each kind, per measurement
-	timingAccounts = 8   // known emails, each failing at most 4 times
+	timingSamples  = 16  // of each kind, per measurement
+	timingAccounts = 8   // known emails, each failing at most 5 times
 	timingSlack    = 1.2 // the slower median over the faster one
 )
 
 // TestLoginTakesAsLongForUnknownAndKnownEmails measures failed logins of
-// both kinds, interleaved, each over a connection from a loopback address
-// of its own (the throttle counts failures per IP address on TCP, and
-// allows 5 per email), and compares their medians.
+// both kinds in pairs, one of each kind sent at the same moment, so that a
+// busy moment of the machine slows both alike, and compares the medians of
+// the two kinds. Each login comes over a connection from a loopback address
+// of its own (the throttle counts failures per IP address on TCP), and the
+// known emails are spread so that none reaches its limit of 5.
 func TestLoginTakesAsLongForUnknownAndKnownEmails(t *testing.T) {
 	if testing.Short() {
 		t.Skip("measures bcrypt at cost 10")
@@ -50,35 +53,34 @@ func TestLoginTakesAsLongForUnknownAndKnownEmails(t *testing.T) {
 		known = append(known, o.AdminEmail)
 	}
 
-	attempt := 0
+	peer, knownAttempt := 0, 0
+	pair := func(i int) (k, u time.Duration) {
+		knownAttempt++
+		peer += 2
+		probes := []*loginProbe{
+			dialLogin(t, port, peer, known[knownAttempt%len(known)]),
+			dialLogin(t, port, peer+1, fmt.Sprintf("unknown-%d@example.com", peer)),
+		}
+		if i%2 == 1 {
+			// Which one reaches orgd first alternates.
+			probes[0], probes[1] = probes[1], probes[0]
+		}
+		runLogins(t, probes)
+		if i%2 == 1 {
+			probes[0], probes[1] = probes[1], probes[0]
+		}
+		return probes[0].took, probes[1].took
+	}
 	measure := func() (knownMedian, unknownMedian time.Duration) {
 		var k, u []time.Duration
 		for i := range timingSamples {
-			// Interleaved, so that a slow moment of the machine hurts
-			// both kinds alike; which goes first alternates too.
-			kinds := []bool{true, false}
-			if i%2 == 1 {
-				kinds = []bool{false, true}
-			}
-			for _, isKnown := range kinds {
-				attempt++
-				email := fmt.Sprintf("unknown-%d@example.com", attempt)
-				if isKnown {
-					email = known[attempt%len(known)]
-				}
-				took := timeLogin(t, port, attempt, email)
-				if isKnown {
-					k = append(k, took)
-				} else {
-					u = append(u, took)
-				}
-			}
+			dk, du := pair(i)
+			k, u = append(k, dk), append(u, du)
 		}
 		return median(k), median(u)
 	}
-	// One login of each kind first, unmeasured, to warm both paths.
-	timeLogin(t, port, 0, known[0])
-	timeLogin(t, port, 0, "warm-up@example.com")
+	// One pair first, unmeasured, to warm both paths.
+	pair(0)
 
 	k, u := measure()
 	if ratio(k, u) > timingSlack {
@@ -95,38 +97,66 @@ func TestLoginTakesAsLongForUnknownAndKnownEmails(t *testing.T) {
 	}
 }
 
-// timeLogin connects to orgd over TCP from 127.0.1.n, sends one login with
-// a wrong password, and returns how long the answer took to come back. The
-// answer must be the refusal of a wrong email or password, not a throttle.
-func timeLogin(t *testing.T, port string, n int, email string) time.Duration {
+// loginProbe is one failed login, ready to be sent over its own
+// connection.
+type loginProbe struct {
+	email string
+	conn  net.Conn
+	req   []byte
+	took  time.Duration
+	err   error
+}
+
+// dialLogin connects to orgd over TCP from 127.0.1.n (127.0.2.n past 250)
+// and prepares a login for email with a wrong password.
+func dialLogin(t *testing.T, port string, n int, email string) *loginProbe {
 	t.Helper()
 	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 1+byte(n/250), byte(1+n%250))}, Timeout: 10 * time.Second}
 	conn, err := d.Dial("tcp", "127.0.0.1:"+port)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
+	t.Cleanup(func() { conn.Close() })
 	req, err := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 1, "method": "auth.login",
 		"params": map[string]string{"email": email, "password": "wrong-password"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := bufio.NewReader(conn)
-	start := time.Now()
-	if _, err := conn.Write(append(req, '\n')); err != nil {
-		t.Fatal(err)
+	return &loginProbe{email: email, conn: conn, req: append(req, '\n')}
+}
+
+// runLogins sends the logins at once and times each from its request to
+// its answer, which must be the refusal of a wrong email or password, not
+// a throttle.
+func runLogins(t *testing.T, probes []*loginProbe) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for _, p := range probes {
+		wg.Go(func() {
+			defer p.conn.Close()
+			_ = p.conn.SetDeadline(time.Now().Add(30 * time.Second))
+			start := time.Now()
+			if _, p.err = p.conn.Write(p.req); p.err != nil {
+				return
+			}
+			line, err := bufio.NewReader(p.conn).ReadBytes('\n')
+			p.took = time.Since(start)
+			if err != nil {
+				p.err = err
+				return
+			}
+			var rep testenv.Reply
+			if err := json.Unmarshal(line, &rep); err != nil || rep.Error == nil || rep.Error.Code != rpc.CodeUnauthenticated {
+				p.err = fmt.Errorf("answered %s, want -32001", line)
+			}
+		})
 	}
-	line, err := r.ReadBytes('\n')
-	took := time.Since(start)
-	if err != nil {
-		t.Fatalf("login of %s: %v", email, err)
+	wg.Wait()
+	for _, p := range probes {
+		if p.err != nil {
+			t.Fatalf("login of %s with a wrong password: %v", p.email, p.err)
+		}
 	}
-	var rep testenv.Reply
-	if err := json.Unmarshal(line, &rep); err != nil || rep.Error == nil || rep.Error.Code != rpc.CodeUnauthenticated {
-		t.Fatalf("login of %s with a wrong password answered %s, want -32001", email, line)
-	}
-	return took
 }
 
 func median(ds []time.Duration) time.Duration {
