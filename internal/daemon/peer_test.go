@@ -1,15 +1,19 @@
 package daemon_test
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/orgd/orgd/internal/daemon"
 	"github.com/orgd/orgd/internal/testenv"
@@ -225,5 +229,59 @@ func TestThrottleCountsEachPeerApartAndEachEmailAcrossPeers(t *testing.T) {
 	var s rpc.Session
 	if err := json.Unmarshal(out, &s); err != nil || s.Role != rpc.RoleOperator {
 		t.Fatalf("nobody's login: %s (%v)", out, err)
+	}
+}
+
+// loginFrom logs in over TCP from the loopback address ip and returns the
+// answer.
+func loginFrom(t *testing.T, addr string, ip net.IP, email, password string) testenv.Reply {
+	t.Helper()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: ip}, Timeout: 10 * time.Second}
+	conn, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
+	req, err := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 1, "method": "auth.login",
+		"params": map[string]string{"email": email, "password": password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Write(append(req, '\n')); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(conn).ReadBytes('\n')
+	if err != nil {
+		t.Fatalf("login of %s from %s: %v", email, ip, err)
+	}
+	var rep testenv.Reply
+	if err := json.Unmarshal(line, &rep); err != nil {
+		t.Fatalf("answer %q: %v", line, err)
+	}
+	return rep
+}
+
+func TestThrottleCountsEachTCPAddressApart(t *testing.T) {
+	d := testenv.Start(t, testenv.Options{Configure: func(c *daemon.Config) {
+		c.Listen = append(c.Listen, "tcp://127.0.0.1:0")
+	}})
+	d.Operator(t)
+	addr := strings.TrimPrefix(d.Addrs()[1], "tcp://")
+	guesser, other := net.IPv4(127, 0, 3, 1), net.IPv4(127, 0, 3, 2)
+
+	for i := range 20 {
+		rep := loginFrom(t, addr, guesser, fmt.Sprintf("guess%d@example.com", i), "wrong-password")
+		if rep.Error == nil || rep.Error.Code != rpc.CodeUnauthenticated {
+			t.Fatalf("failure %d from %s: %+v, want -32001", i+1, guesser, rep.Error)
+		}
+	}
+	rep := loginFrom(t, addr, guesser, "ops@example.com", "operator-password")
+	if rep.Error == nil || rep.Error.Code != rpc.CodeTooManyAttempts {
+		t.Fatalf("after 20 failures from %s: %+v, want -32029", guesser, rep.Error)
+	}
+	rep = loginFrom(t, addr, other, "ops@example.com", "operator-password")
+	if rep.Error != nil {
+		t.Fatalf("from %s, which never failed: %+v; the throttle must count each address apart", other, rep.Error)
 	}
 }
