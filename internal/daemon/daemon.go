@@ -69,6 +69,12 @@ func OpenStore(ctx context.Context, cfg Config, log *slog.Logger, o Hooks) (*Sto
 		Logger:                 log.With("component", "store"),
 		Failpoint:              o.Failpoint,
 	})
+	if err == nil && st.engine != nil {
+		err = st.engine.IndexIDs(ctx, s.Database(), mongo.OrganizationsCollection, mongo.ClaimsCollection, mongo.OperatorsCollection, mongo.MetaCollection)
+		if err != nil {
+			_ = s.Close(context.WithoutCancel(ctx))
+		}
+	}
 	if err != nil {
 		if st.engine != nil {
 			_ = st.engine.Close(context.WithoutCancel(ctx))
