@@ -134,7 +134,7 @@ func (s *Store) slugConflict(field, holder string) error {
 // in state from: someone else finished or undid the change.
 func (s *Store) finishIntent(ctx context.Context, id string, from org.State, set bson.D) (org.Organization, error) {
 	set = append(set, bson.E{Key: "state", Value: org.StateActive}, bson.E{Key: "updated_at", Value: now()})
-	return s.updateOrg(ctx, bson.D{{Key: "_id", Value: id}, {Key: "state", Value: from}}, bson.D{
+	return s.updateOrgIf(ctx, id, from, bson.D{
 		{Key: "$set", Value: set},
 		{Key: "$unset", Value: bson.D{{Key: "pending", Value: ""}, {Key: "intent_owner", Value: ""}, {Key: "intent_at", Value: ""}}},
 		{Key: "$inc", Value: bson.D{{Key: "rev", Value: 1}}},
@@ -192,7 +192,7 @@ func (s *Store) UpdateOrganization(ctx context.Context, id string, c org.Change)
 		if set == nil {
 			return cur, nil
 		}
-		o, err := s.updateOrg(ctx, bson.D{{Key: "_id", Value: id}, {Key: "state", Value: org.StateActive}}, bson.D{
+		o, err := s.updateOrgIf(ctx, id, org.StateActive, bson.D{
 			{Key: "$set", Value: append(set, bson.E{Key: "updated_at", Value: now()})},
 			{Key: "$inc", Value: bson.D{{Key: "rev", Value: 1}}},
 		})
@@ -217,7 +217,7 @@ func (s *Store) UpdateOrganization(ctx context.Context, id string, c org.Change)
 		state = org.StateRenaming
 	}
 	t := now()
-	o, err := s.updateOrg(ctx, bson.D{{Key: "_id", Value: id}, {Key: "state", Value: org.StateActive}}, bson.D{
+	o, err := s.updateOrgIf(ctx, id, org.StateActive, bson.D{
 		{Key: "$set", Value: bson.D{
 			{Key: "state", Value: state},
 			{Key: "pending", Value: toOrgDoc(org.Organization{Pending: &p}).Pending},
@@ -270,7 +270,7 @@ func (s *Store) UpdateOrganization(ctx context.Context, id string, c org.Change)
 		return org.Organization{}, err
 	}
 
-	o, err = s.updateOrg(ctx, bson.D{{Key: "_id", Value: id}, {Key: "state", Value: state}}, bson.D{
+	o, err = s.updateOrgIf(ctx, id, state, bson.D{
 		{Key: "$set", Value: bson.D{{Key: "pending.committed", Value: true}}},
 		{Key: "$inc", Value: bson.D{{Key: "rev", Value: 1}}},
 	})
@@ -431,7 +431,7 @@ func (s *Store) DeleteOrganization(ctx context.Context, id string) (err error) {
 	defer func() { s.end(id, err) }()
 
 	t := now()
-	o, err := s.updateOrg(ctx, bson.D{{Key: "_id", Value: id}, {Key: "state", Value: org.StateActive}}, bson.D{
+	o, err := s.updateOrgIf(ctx, id, org.StateActive, bson.D{
 		{Key: "$set", Value: bson.D{
 			{Key: "state", Value: org.StateDeleting},
 			{Key: "intent_owner", Value: s.instance},

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
@@ -64,6 +65,9 @@ type Options struct {
 	// change right there, as a crash would: nothing is rolled back. Tests
 	// use it to prove that reconcile repairs every such stop.
 	Failpoint func(step string) error
+	// Monitor, when set, receives the driver's command events. Tests use
+	// it to see which filters reach the store.
+	Monitor *event.CommandMonitor
 }
 
 // Store implements org.Store over MongoDB.
@@ -83,6 +87,10 @@ type Store struct {
 	instance  string
 	log       *slog.Logger
 	failpoint func(string) error
+
+	// keyLocks serialize conditional writes on an exclusive store; see
+	// updateOrgIf.
+	keyLocks [keyLockStripes]sync.Mutex
 
 	mu       sync.Mutex
 	inflight map[string]int // ids with a change under way in this process
@@ -118,7 +126,8 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		ApplyURI(o.URI).
 		SetAppName("orgd").
 		SetServerSelectionTimeout(o.ServerSelectionTimeout).
-		SetConnectTimeout(o.ServerSelectionTimeout))
+		SetConnectTimeout(o.ServerSelectionTimeout).
+		SetMonitor(o.Monitor))
 	if err != nil {
 		return nil, fmt.Errorf("connect to store: %w", err)
 	}
