@@ -17,6 +17,7 @@ FUZZ_TARGETS := \
 	./internal/org:FuzzDirectoryCursor \
 	./internal/auth:FuzzVerify \
 	./internal/server:FuzzCheckRequest \
+	./internal/server:FuzzScanRequest \
 	./internal/server:FuzzDecodeParams \
 	./rpc:FuzzParseAddr
 FUZZTIME   ?= 60s

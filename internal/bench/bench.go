@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/orgd/orgd/internal/auth"
@@ -55,8 +56,16 @@ type Options struct {
 	// ProfileDir, when set, receives a CPU and an allocation profile of
 	// each row that drives orgd over its socket.
 	ProfileDir string
+	// Only, when not empty, names the rows to measure (by Row.Key; the
+	// organizations are seeded anyway), to look into a few.
+	Only []string
 	// Log receives progress; discarded when nil.
 	Log io.Writer
+}
+
+// wants reports whether the row with key is to be measured.
+func (o Options) wants(key string) bool {
+	return len(o.Only) == 0 || slices.Contains(o.Only, key)
 }
 
 // Full returns the options of make bench: the sizes of SPEC §7.
@@ -146,16 +155,16 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	err = e.measure(ctx)
-	if err == nil && o.Orgd == "" {
+	if err == nil && o.Orgd == "" && o.wants("memory") {
 		e.logf("· memory (in process)")
 		err = e.rowMemoryInProcess(ctx)
 	}
 	err = errors.Join(err, e.stop(ctx))
-	if err == nil && o.Orgd != "" {
+	if err == nil && o.Orgd != "" && (o.wants("memory") || o.wants("orgtui")) {
 		e.logf("· memory")
 		err = e.rowMemory(ctx)
 	}
-	if err == nil {
+	if err == nil && o.wants("orgtui") {
 		e.logf("· orgtui")
 		err = e.rowsOrgtui(ctx)
 	}
@@ -187,6 +196,9 @@ func (e *env) measure(ctx context.Context) error {
 		{"list", e.rowList},
 	}
 	for _, s := range steps {
+		if s.name != "seed" && !e.o.wants(s.name) {
+			continue
+		}
 		e.logf("· %s", s.name)
 		if err := e.profile(s.name, func() error { return s.fn(ctx) }); err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)

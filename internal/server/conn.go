@@ -97,6 +97,7 @@ func (c *conn) Handle(ctx context.Context, jc *jsonrpc2.Conn, req *jsonrpc2.Requ
 	case <-ctx.Done():
 		return
 	}
+	params, err := c.stream.params(req)
 	c.active.Add(1)
 	c.inflight.Add(1)
 	go func() {
@@ -105,7 +106,7 @@ func (c *conn) Handle(ctx context.Context, jc *jsonrpc2.Conn, req *jsonrpc2.Requ
 			<-c.slots
 			c.inflight.Done()
 		}()
-		c.srv.serve(ctx, c, jc, req)
+		c.srv.serve(ctx, c, jc, req, params, err)
 	}()
 }
 

@@ -175,26 +175,32 @@ func jsonField(f reflect.StructField) (name string, required bool) {
 	return name, !strings.Contains(opts, "omitempty")
 }
 
-// serve answers one request.
-func (s *Server) serve(ctx context.Context, c *conn, jc *jsonrpc2.Conn, req *jsonrpc2.Request) {
+// serve answers one request, whose params ReadObject kept or the library
+// decoded (see lineStream.params).
+func (s *Server) serve(ctx context.Context, c *conn, jc *jsonrpc2.Conn, req *jsonrpc2.Request, params json.RawMessage, perr error) {
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.RequestTimeout)
 	defer cancel()
 	cl := &call{conn: c, rpc: jc}
-	result, err := s.dispatch(ctx, cl, req)
-	resp := &jsonrpc2.Response{ID: req.ID}
+	var result any
+	var encoded json.RawMessage
+	err := perr
+	if err == nil {
+		result, err = s.dispatch(ctx, cl, req.Method, params)
+	}
 	if err == nil && !req.Notif {
-		if err = resp.SetResult(result); err != nil {
+		if encoded, err = json.Marshal(result); err != nil {
 			err = fmt.Errorf("encode result: %w", err)
 		}
 	}
 	var code int64
+	var rpcErr *jsonrpc2.Error
 	if err != nil {
-		resp.Error = s.toRPCError(req.Method, err)
-		code = resp.Error.Code
+		rpcErr = s.toRPCError(req.Method, err)
+		code = rpcErr.Code
 	}
 	if !req.Notif {
-		_ = jc.SendResponse(ctx, resp)
+		_ = c.stream.reply(req.ID, encoded, rpcErr)
 		for _, f := range cl.after {
 			f()
 		}
@@ -205,22 +211,18 @@ func (s *Server) serve(ctx context.Context, c *conn, jc *jsonrpc2.Conn, req *jso
 	}
 }
 
-func (s *Server) dispatch(ctx context.Context, c *call, req *jsonrpc2.Request) (result any, err error) {
+func (s *Server) dispatch(ctx context.Context, c *call, method string, params json.RawMessage) (result any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			s.log.Error("panic serving a request", "method", req.Method, "panic", p, "stack", string(debug.Stack()))
+			s.log.Error("panic serving a request", "method", method, "panic", p, "stack", string(debug.Stack()))
 			result, err = nil, fmt.Errorf("panic: %v", p)
 		}
 	}()
-	r, ok := s.methods[req.Method]
+	r, ok := s.methods[method]
 	if !ok {
-		return nil, &rpc.Error{Code: rpc.CodeMethodNotFound, Message: fmt.Sprintf("method not found: %q; rpc.discover lists them", req.Method)}
+		return nil, &rpc.Error{Code: rpc.CodeMethodNotFound, Message: fmt.Sprintf("method not found: %q; rpc.discover lists them", method)}
 	}
-	var raw json.RawMessage
-	if req.Params != nil {
-		raw = *req.Params
-	}
-	return r.call(ctx, c, raw)
+	return r.call(ctx, c, params)
 }
 
 // toRPCError maps an error to its JSON-RPC code, once, at the edge.

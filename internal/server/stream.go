@@ -9,9 +9,12 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/sourcegraph/jsonrpc2"
 
 	"github.com/orgd/orgd/rpc"
 )
@@ -47,6 +50,13 @@ type lineStream struct {
 	onBad  func(code int, reason string)
 
 	buf []byte // the line being assembled, when it spans reads
+	env []byte // the envelope handed to the library (see scanRequest)
+
+	// pending holds the params of the request ReadObject handed on last,
+	// until conn.Handle takes them (see scanRequest).
+	pmu     sync.Mutex
+	seq     uint64
+	pending pendingParams
 
 	dmu     sync.Mutex // orders Stop against the arming of read deadlines
 	stopped bool
@@ -85,6 +95,14 @@ func (s *lineStream) ReadObject(v any) error {
 		if len(line) == 0 {
 			continue
 		}
+		if r, ok := scanRequest(line); ok {
+			s.pmu.Lock()
+			s.seq++
+			s.pending = pendingParams{set: true, seq: s.seq, params: bytes.Clone(r.params)}
+			s.env = r.envelope(s.env[:0], s.seq)
+			s.pmu.Unlock()
+			return json.Unmarshal(s.env, v)
+		}
 		if code, msg, id := checkRequest(line); code != 0 {
 			s.onBad(code, msg)
 			if err := s.writeError(id, code, msg); err != nil {
@@ -92,8 +110,42 @@ func (s *lineStream) ReadObject(v any) error {
 			}
 			continue
 		}
+		s.pmu.Lock()
+		s.pending = pendingParams{}
+		s.pmu.Unlock()
 		return json.Unmarshal(line, v)
 	}
+}
+
+// pendingParams are the params of a plain request, kept from the library.
+type pendingParams struct {
+	set    bool
+	seq    uint64
+	params json.RawMessage // nil when the request has none
+}
+
+// errLostParams means that a request is not the one whose params the
+// stream kept: the library served requests out of the order it read them.
+var errLostParams = errors.New("the params of the request were lost")
+
+// params returns the params of req, which ReadObject just handed the
+// library: those it kept for a plain request, or else those the library
+// decoded.
+func (s *lineStream) params(req *jsonrpc2.Request) (json.RawMessage, error) {
+	s.pmu.Lock()
+	p := s.pending
+	s.pending = pendingParams{}
+	s.pmu.Unlock()
+	if !p.set {
+		if req.Params == nil {
+			return nil, nil
+		}
+		return *req.Params, nil
+	}
+	if req.Meta == nil || string(*req.Meta) != strconv.FormatUint(p.seq, 10) {
+		return nil, errLostParams
+	}
+	return p.params, nil
 }
 
 // readLine returns the next line, without copying it when it arrived whole.
@@ -286,6 +338,32 @@ func (s *lineStream) writeError(id json.RawMessage, code int, msg string) error 
 		return err
 	}
 	return s.write(b)
+}
+
+// reply writes the answer to a request, its result or e, as the library
+// would write a jsonrpc2.Response, with the result encoded already.
+func (s *lineStream) reply(id jsonrpc2.ID, result json.RawMessage, e *jsonrpc2.Error) error {
+	b := make([]byte, 0, len(result)+64)
+	b = append(b, `{"id":`...)
+	if id.IsString {
+		sid, err := json.Marshal(id.Str)
+		if err != nil {
+			return err
+		}
+		b = append(b, sid...)
+	} else {
+		b = strconv.AppendUint(b, id.Num, 10)
+	}
+	if e != nil {
+		je, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		b = append(append(b, `,"error":`...), je...)
+	} else {
+		b = append(append(b, `,"result":`...), result...)
+	}
+	return s.write(append(b, `,"jsonrpc":"2.0"}`...))
 }
 
 // WriteObject writes v as one line.

@@ -100,14 +100,31 @@ func (h *streamHarness) noReply(t *testing.T) {
 	_ = h.client.SetReadDeadline(time.Time{})
 }
 
-// read returns the next request the stream hands on.
+// read returns the next request the stream hands on, as the server gets
+// it: what the library decodes, with the params the stream kept for it,
+// written out as a line with the members in the order jsonrpc, id, method,
+// params.
 func (h *streamHarness) read(t *testing.T) json.RawMessage {
 	t.Helper()
-	var raw json.RawMessage
-	if err := h.s.ReadObject(&raw); err != nil {
+	var req jsonrpc2.Request
+	if err := h.s.ReadObject(&req); err != nil {
 		t.Fatalf("ReadObject: %v", err)
 	}
-	return raw
+	params, err := h.s.params(&req)
+	if err != nil {
+		t.Fatalf("params: %v", err)
+	}
+	line := `{"jsonrpc":"2.0"`
+	if !req.Notif {
+		id, _ := req.ID.MarshalJSON()
+		line += `,"id":` + string(id)
+	}
+	m, _ := json.Marshal(req.Method)
+	line += `,"method":` + string(m)
+	if params != nil {
+		line += `,"params":` + string(params)
+	}
+	return json.RawMessage(line + "}")
 }
 
 // readErr returns the error that ends reading, failing if a request comes

@@ -40,6 +40,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	docs := fs.Int("docs", 0, "override the number of documents in the renamed organization")
 	runs := fs.Int("runs", 0, "override the number of runs per figure")
 	window := fs.Duration("window", 0, "override the length of one run of the fast rows")
+	only := fs.String("only", "", "measure only these rows, by key, comma-separated (roundtrip, org-get, get-under-login, login, create, create-time, rename, list, memory, orgtui)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -59,6 +60,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *window > 0 {
 		o.Window = *window
+	}
+	if *only != "" {
+		o.Only = strings.Split(*only, ",")
 	}
 	rep, err := bench.Run(ctx, o)
 	if err != nil {
