@@ -19,6 +19,7 @@ FUZZ_TARGETS := \
 	./internal/server:FuzzCheckRequest \
 	./internal/server:FuzzScanRequest \
 	./internal/server:FuzzDecodeParams \
+	./internal/server:FuzzUnmarshalKnown \
 	./rpc:FuzzParseAddr
 FUZZTIME   ?= 60s
 FUZZ_SHORT ?= 3s

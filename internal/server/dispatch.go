@@ -30,6 +30,11 @@ type route struct {
 	result      reflect.Type
 	// auth is set for methods that need params.token.
 	auth bool
+	// inline is set for methods that answer from memory, waiting on
+	// nothing (no store, no bcrypt): they are served on the connection's
+	// reading goroutine (see conn.serveInline). They send no
+	// notifications.
+	inline bool
 	// errors are the codes the method may return, besides -32602/-32603.
 	errors []int64
 	// notifies names the notification the method leads to, if any.
@@ -81,6 +86,11 @@ func (r route) withErrors(codes ...int64) route {
 	return r
 }
 
+func (r route) fromMemory() route {
+	r.inline = true
+	return r
+}
+
 func (r route) describedAs(d string) route {
 	r.description = d
 	return r
@@ -102,9 +112,7 @@ func decodeParams(raw json.RawMessage, p any) error {
 	if raw[0] != '{' {
 		return &rpc.Error{Code: rpc.CodeInvalidParams, Message: "params must be an object (by name)", Data: &rpc.ErrorData{Reason: "not_an_object"}}
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(p); err != nil {
+	if err := unmarshalKnown(raw, p); err != nil {
 		return paramsError(err)
 	}
 	for _, f := range requiredFields(reflect.TypeOf(p).Elem()) {

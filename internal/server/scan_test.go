@@ -218,3 +218,59 @@ func TestServedParamsAreThoseSent(t *testing.T) {
 		}
 	}
 }
+
+func TestTheStreamLetsInlineRequestsBeAnsweredInPlace(t *testing.T) {
+	h := newStreamHarness(t, 1<<20, time.Minute)
+	var served []string
+	h.s.serveInline = func(r plainRequest) bool {
+		served = append(served, string(r.method))
+		return string(r.method) == `"inline"`
+	}
+	h.send(t, `{"jsonrpc":"2.0","id":1,"method":"inline"}`+"\n"+
+		`{"jsonrpc":"2.0","id":2,"method":"inline"}`+"\n"+
+		`{"jsonrpc":"2.0","id":3,"method":"other"}`+"\n")
+	if got := h.read(t); string(got) != `{"jsonrpc":"2.0","id":3,"method":"other"}` {
+		t.Fatalf("the library was handed %s, want only the request that was not served inline", got)
+	}
+	if want := []string{`"inline"`, `"inline"`, `"other"`}; !reflect.DeepEqual(served, want) {
+		t.Fatalf("offered %v inline, want %v", served, want)
+	}
+}
+
+func TestMethodsThatAnswerFromMemoryAreServedInline(t *testing.T) {
+	s, err := New(nil, Config{Version: "1.2.3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newStreamHarness(t, 1<<20, time.Minute)
+	c := &conn{srv: s, stream: h.s, ctx: context.Background()}
+	plain := func(line string) plainRequest {
+		r, ok := scanRequest([]byte(line))
+		if !ok {
+			t.Fatalf("%s is not plain", line)
+		}
+		return r
+	}
+	if !c.serveInline(plain(`{"jsonrpc":"2.0","id":"d","method":"rpc.discover"}`)) {
+		t.Fatal("rpc.discover was not served inline")
+	}
+	r := h.reply(t)
+	if string(r.ID) != `"d"` || r.Error != nil || !bytes.Contains(r.Result, []byte(`"openrpc"`)) {
+		t.Fatalf("rpc.discover answered %+v", r)
+	}
+	for _, line := range []string{
+		`{"jsonrpc":"2.0","id":1,"method":"org.create","params":{}}`,
+		`{"jsonrpc":"2.0","id":1,"method":"org.subscribe","params":{}}`,
+		`{"jsonrpc":"2.0","id":1,"method":"no.such.method"}`,
+	} {
+		if c.serveInline(plain(line)) {
+			t.Errorf("%s was served inline; it must go to the library", line)
+		}
+	}
+	for name, rt := range s.methods {
+		if rt.inline && (name == "auth.login" || name == "org.create" || name == "org.update" || name == "org.delete" || name == "org.stats") {
+			t.Errorf("%s waits on the store or bcrypt but is served inline", name)
+		}
+	}
+	h.noReply(t)
+}

@@ -116,6 +116,9 @@ func New(svc *org.Service, cfg Config) (*Server, error) {
 		if _, dup := s.methods[r.name]; dup {
 			return nil, fmt.Errorf("method %s registered twice", r.name)
 		}
+		if r.inline && r.notifies != nil {
+			return nil, fmt.Errorf("method %s is served inline, but inline methods cannot notify", r.name)
+		}
 		s.methods[r.name] = r
 	}
 	doc, err := json.Marshal(describe(cfg.Version, table))

@@ -48,6 +48,9 @@ type lineStream struct {
 	// ways, as opposed to only its sending side.
 	hungUp func() bool
 	onBad  func(code int, reason string)
+	// serveInline answers a plain request itself, or reports false and
+	// lets the library have it.
+	serveInline func(plainRequest) bool
 
 	buf []byte // the line being assembled, when it spans reads
 	env []byte // the envelope handed to the library (see scanRequest)
@@ -81,6 +84,7 @@ func newLineStream(nc net.Conn, maxLine int, idle, writeTimeout time.Duration) *
 		waitIdle:     func() {},
 		hungUp:       func() bool { return false },
 		onBad:        func(int, string) {},
+		serveInline:  func(plainRequest) bool { return false },
 	}
 }
 
@@ -96,6 +100,9 @@ func (s *lineStream) ReadObject(v any) error {
 			continue
 		}
 		if r, ok := scanRequest(line); ok {
+			if s.serveInline(r) {
+				continue
+			}
 			s.pmu.Lock()
 			s.seq++
 			s.pending = pendingParams{set: true, seq: s.seq, params: bytes.Clone(r.params)}
