@@ -186,9 +186,18 @@ func jsonField(f reflect.StructField) (name string, required bool) {
 // serve answers one request, whose params ReadObject kept or the library
 // decoded (see lineStream.params).
 func (s *Server) serve(ctx context.Context, c *conn, jc *jsonrpc2.Conn, req *jsonrpc2.Request, params json.RawMessage, perr error) {
-	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.RequestTimeout)
-	defer cancel()
+	debug := s.log.Enabled(ctx, slog.LevelDebug)
+	var start time.Time
+	if debug {
+		start = time.Now()
+	}
+	if r := s.methods[req.Method]; r == nil || !r.inline {
+		// Methods served inline wait on nothing: a deadline would only
+		// cost a timer.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.cfg.RequestTimeout)
+		defer cancel()
+	}
 	cl := &call{conn: c, rpc: jc}
 	var result any
 	var encoded json.RawMessage
@@ -213,7 +222,7 @@ func (s *Server) serve(ctx context.Context, c *conn, jc *jsonrpc2.Conn, req *jso
 			f()
 		}
 	}
-	if s.log.Enabled(ctx, slog.LevelDebug) {
+	if debug {
 		s.log.Debug("request", "method", req.Method, "id", req.ID.String(), "notification", req.Notif,
 			"peer", c.peer.Key, "duration", time.Since(start), "code", code)
 	}

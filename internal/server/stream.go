@@ -64,7 +64,14 @@ type lineStream struct {
 	dmu     sync.Mutex // orders Stop against the arming of read deadlines
 	stopped bool
 
-	wmu sync.Mutex
+	// Moving a deadline costs a timer update, as much as the rest of a
+	// small request, so deadlines move only when they must (see arm and
+	// write). lastData and readBy belong to the reading goroutine.
+	lastData time.Time // when the last line, or a buffer of one, was read
+	readBy   time.Time // the read deadline set; zero once it fired
+
+	wmu     sync.Mutex
+	writeBy time.Time // the write deadline set
 }
 
 // errLineTooLong ends a connection whose client sent an oversized line.
@@ -85,6 +92,7 @@ func newLineStream(nc net.Conn, maxLine int, idle, writeTimeout time.Duration) *
 		hungUp:       func() bool { return false },
 		onBad:        func(int, string) {},
 		serveInline:  func(plainRequest) bool { return false },
+		lastData:     time.Now(),
 	}
 }
 
@@ -165,6 +173,9 @@ func (s *lineStream) readLine() ([]byte, error) {
 			return nil, io.EOF
 		}
 		chunk, err := s.r.ReadSlice('\n')
+		if err == nil || errors.Is(err, bufio.ErrBufferFull) {
+			s.lastData = time.Now()
+		}
 		if err == nil && len(s.buf) == 0 {
 			if len(chunk) > s.maxLine {
 				return nil, s.tooLong()
@@ -185,8 +196,13 @@ func (s *lineStream) readLine() ([]byte, error) {
 				s.waitIdle()
 				return nil, io.EOF
 			}
+			s.readBy = time.Time{}
 			if len(s.buf) == 0 && s.busy() {
+				s.lastData = time.Now()
 				continue // waiting on our answers is not idleness
+			}
+			if time.Since(s.lastData) < s.idle {
+				continue // a deadline set before the last read, not moved since
 			}
 			return nil, errIdle
 		case errors.Is(err, io.EOF) && len(s.buf) > 0:
@@ -224,8 +240,11 @@ func (s *lineStream) finishAfterEOF() {
 	}
 }
 
-// arm sets the idle deadline for the next read, unless the stream was
-// stopped.
+// arm sees that the next read has a deadline, unless the stream was
+// stopped. The connection is idle once nothing came for the idle timeout
+// since lastData; the deadline set is moved there only when it would
+// fire early by more than half the timeout, and readLine, when it fires
+// early, reads again.
 func (s *lineStream) arm() bool {
 	s.dmu.Lock()
 	defer s.dmu.Unlock()
@@ -233,7 +252,10 @@ func (s *lineStream) arm() bool {
 		return false
 	}
 	if s.idle > 0 {
-		_ = s.nc.SetReadDeadline(time.Now().Add(s.idle))
+		if due := s.lastData.Add(s.idle); s.readBy.IsZero() || due.Sub(s.readBy) > s.idle/2 {
+			s.readBy = due
+			_ = s.nc.SetReadDeadline(due)
+		}
 	}
 	return true
 }
@@ -386,7 +408,12 @@ func (s *lineStream) write(b []byte) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	if s.writeTimeout > 0 {
-		_ = s.nc.SetWriteDeadline(time.Now().Add(s.writeTimeout))
+		// Each write gets from the write timeout to half as much again:
+		// the deadline moves on only when less than the timeout is left.
+		if now := time.Now(); s.writeBy.Sub(now) < s.writeTimeout {
+			s.writeBy = now.Add(s.writeTimeout * 3 / 2)
+			_ = s.nc.SetWriteDeadline(s.writeBy)
+		}
 	}
 	if _, err := s.nc.Write(append(b, '\n')); err != nil {
 		// A client that does not read its replies: let it go rather than

@@ -572,3 +572,55 @@ func FuzzCheckRequest(f *testing.F) {
 		}
 	})
 }
+
+// deadlineCounter counts the deadlines set on a connection.
+type deadlineCounter struct {
+	net.Conn
+	mu           sync.Mutex
+	reads, write int
+}
+
+func (c *deadlineCounter) SetReadDeadline(t time.Time) error {
+	c.mu.Lock()
+	c.reads++
+	c.mu.Unlock()
+	return c.Conn.SetReadDeadline(t)
+}
+
+func (c *deadlineCounter) SetWriteDeadline(t time.Time) error {
+	c.mu.Lock()
+	c.write++
+	c.mu.Unlock()
+	return c.Conn.SetWriteDeadline(t)
+}
+
+// TestStreamMovesDeadlinesOnlyWhenItMust: moving a deadline costs a timer
+// update, as much as the rest of a small request; a busy connection keeps
+// its deadlines while they are far enough off.
+func TestStreamMovesDeadlinesOnlyWhenItMust(t *testing.T) {
+	server, client := socketPair(t)
+	counted := &deadlineCounter{Conn: server}
+	s := newLineStream(counted, 1<<20, time.Minute, time.Minute)
+	go func() {
+		for range 100 {
+			if _, err := io.WriteString(client, goodRequest+"\n"); err != nil {
+				return
+			}
+		}
+	}()
+	go func() { _, _ = io.Copy(io.Discard, client) }()
+	for range 100 {
+		var raw json.RawMessage
+		if err := s.ReadObject(&raw); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.write([]byte(`{"jsonrpc":"2.0","id":99,"result":1}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	counted.mu.Lock()
+	defer counted.mu.Unlock()
+	if counted.reads > 2 || counted.write > 2 {
+		t.Fatalf("100 requests and answers set %d read and %d write deadlines, want 1 or 2 of each", counted.reads, counted.write)
+	}
+}
