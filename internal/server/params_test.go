@@ -69,3 +69,35 @@ func TestUnmarshalKnownTakesTheQuickWayOnlyForExactNames(t *testing.T) {
 		}
 	}
 }
+
+func TestDecodePlainTakesOnlyValuesThatNeedNoDecoding(t *testing.T) {
+	for raw, want := range map[string]bool{
+		`{"token":"t","query":"Müller GmbH","limit":50,"cursor":"x"}`: true,
+		` { "limit" : -0 } `:             true,
+		`{}`:                             true,
+		`{"query":"a\"b"}`:               false, // an escape
+		`{"query":"a\u0041"}`:            false,
+		"{\"query\":\"a\x01\"}":          false, // a control character: not JSON
+		`{"query":"\xff"}`:               false, // not UTF-8
+		`{"limit":1.0}`:                  false,
+		`{"limit":007}`:                  false, // not JSON
+		`{"limit":99999999999999999999}`: false,
+		`{"limit":"5"}`:                  false,
+		`{"query":null}`:                 false,
+		`{"Query":"a"}`:                  false,
+		`{"query":"a"} x`:                false,
+		`{"query":"a",}`:                 false,
+	} {
+		var p rpc.OrgListParams
+		if got := decodePlain([]byte(raw), reflect.ValueOf(&p).Elem()); got != want {
+			t.Errorf("decodePlain(%q) = %v, want %v", raw, got, want)
+		} else if !got && p != (rpc.OrgListParams{}) {
+			t.Errorf("decodePlain(%q) refused it but changed the params to %+v", raw, p)
+		}
+	}
+	var p rpc.OrgUpdateParams
+	if !decodePlain([]byte(`{"token":"t","name":"a","new_name":"b"}`), reflect.ValueOf(&p).Elem()) ||
+		p.Token != "t" || p.Name != "a" || p.NewName == nil || *p.NewName != "b" || p.AdminEmail != nil {
+		t.Errorf("decoded %+v", p)
+	}
+}
