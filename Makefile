@@ -20,6 +20,7 @@ FUZZ_TARGETS := \
 	./internal/server:FuzzScanRequest \
 	./internal/server:FuzzDecodeParams \
 	./internal/server:FuzzUnmarshalKnown \
+	./internal/server:FuzzEncodeResult \
 	./rpc:FuzzParseAddr
 FUZZTIME   ?= 60s
 FUZZ_SHORT ?= 3s

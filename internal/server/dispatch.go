@@ -206,7 +206,7 @@ func (s *Server) serve(ctx context.Context, c *conn, jc *jsonrpc2.Conn, req *jso
 		result, err = s.dispatch(ctx, cl, req.Method, params)
 	}
 	if err == nil && !req.Notif {
-		if encoded, err = json.Marshal(result); err != nil {
+		if encoded, err = encodeResult(result); err != nil {
 			err = fmt.Errorf("encode result: %w", err)
 		}
 	}
