@@ -3,6 +3,8 @@ package daemon
 import (
 	"runtime"
 	"testing"
+
+	"github.com/orgd/orgd/internal/mongo"
 )
 
 func TestReserveProcessorAddsOneAndPutsItBack(t *testing.T) {
@@ -14,5 +16,14 @@ func TestReserveProcessorAddsOneAndPutsItBack(t *testing.T) {
 	restore()
 	if got := runtime.GOMAXPROCS(0); got != before {
 		t.Errorf("after restore GOMAXPROCS is %d, want %d", got, before)
+	}
+}
+
+func TestTheEmbeddedStoreRunsAFewOperationsAtOnce(t *testing.T) {
+	if n := maxConns(mongo.KindEmbedded); n < 1 || n > 8 {
+		t.Errorf("orgd runs up to %d operations at once on the embedded engine, want a few", n)
+	}
+	if n := maxConns(mongo.KindMongoDB); n != 0 {
+		t.Errorf("orgd bounds a MongoDB at %d connections, want the driver's default", n)
 	}
 }

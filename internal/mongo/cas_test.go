@@ -75,14 +75,19 @@ func (r *recorder) commands() []command {
 // embedded store is, or shared as a MongoDB is.
 func openStore(t *testing.T, exclusive bool, mon *event.CommandMonitor) (*mongo.Store, *org.Directory) {
 	t.Helper()
+	return openStoreWith(t, mongo.Options{Exclusive: exclusive, Monitor: mon})
+}
+
+// openStoreWith opens a store on an engine of its own with o, filling in
+// the URI, the database and the directory.
+func openStoreWith(t *testing.T, o mongo.Options) (*mongo.Store, *org.Directory) {
+	t.Helper()
 	proc := testenv.StartStoreProcess(t, testenv.ShortDir(t))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	dir := org.NewDirectory(nil)
-	s, err := mongo.Open(ctx, mongo.Options{
-		URI: proc.URI, Database: "orgd", Kind: mongo.KindEmbedded, Exclusive: exclusive,
-		Directory: dir, Monitor: mon, ServerSelectionTimeout: 10 * time.Second,
-	})
+	o.URI, o.Database, o.Kind, o.Directory, o.ServerSelectionTimeout = proc.URI, "orgd", mongo.KindEmbedded, dir, 10*time.Second
+	s, err := mongo.Open(ctx, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,5 +235,61 @@ func TestConditionalWritesLetOneOfConcurrentChangesWin(t *testing.T) {
 	}
 	if _, err := s.UpdateOrganization(ctx, o.ID, rename("Beta")); err != nil {
 		t.Fatalf("once Beta is deleted its slug is free, but the rename fails: %v", err)
+	}
+}
+
+// TestCreatesAndDeletesOnAnExclusiveStoreRunOneAtATime: on the embedded
+// engine, each collection made or dropped makes every other SQLite
+// connection reread the whole schema, so creates and deletes go one at a
+// time rather than side by side.
+func TestCreatesAndDeletesOnAnExclusiveStoreRunOneAtATime(t *testing.T) {
+	var mu sync.Mutex
+	var steps []string
+	failpoint := func(step string) error {
+		mu.Lock()
+		steps = append(steps, step)
+		mu.Unlock()
+		if step == "create:inserted" || step == "delete:intent" {
+			time.Sleep(20 * time.Millisecond) // room for another to start, if it may
+		}
+		return nil
+	}
+	s, _ := openStoreWith(t, mongo.Options{Exclusive: true, Failpoint: failpoint})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	const n = 4
+	ids := make([]string, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			o, err := s.CreateOrganization(ctx, newOrganization(fmt.Sprintf("Org %d", i), fmt.Sprintf("admin%d@example.com", i)))
+			ids[i], errs[i] = o.ID, err
+		})
+	}
+	wg.Wait()
+	for i := range n {
+		wg.Go(func() { errs[i] = errors.Join(errs[i], s.DeleteOrganization(ctx, ids[i])) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+
+	mu.Lock()
+	defer mu.Unlock()
+	create := []string{"create:inserted", "create:claimed-slug", "create:claimed-email", "create:collection"}
+	del := []string{"delete:intent", "delete:dropped", "delete:released"}
+	var want []string
+	for range n {
+		want = append(want, create...)
+	}
+	for range n {
+		want = append(want, del...)
+	}
+	if strings.Join(steps, " ") != strings.Join(want, " ") {
+		t.Fatalf("the steps of %d creates and then %d deletes ran as\n%s\nwant each change whole before the next:\n%s",
+			n, n, strings.Join(steps, " "), strings.Join(want, " "))
 	}
 }

@@ -32,6 +32,11 @@ import (
 
 // CreateOrganization implements org.Store.
 func (s *Store) CreateOrganization(ctx context.Context, o org.Organization) (_ org.Organization, err error) {
+	release, err := s.changeSchema(ctx)
+	if err != nil {
+		return org.Organization{}, err
+	}
+	defer release()
 	s.begin(o.ID)
 	defer func() { s.end(o.ID, err) }()
 
@@ -427,6 +432,11 @@ func (s *Store) dropCollection(ctx context.Context, name string) error {
 
 // DeleteOrganization implements org.Store.
 func (s *Store) DeleteOrganization(ctx context.Context, id string) (err error) {
+	release, err := s.changeSchema(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	s.begin(id)
 	defer func() { s.end(id, err) }()
 

@@ -80,6 +80,11 @@ func (s *Store) reconcileOrganization(ctx context.Context, id string) error {
 	if err != nil || !abandoned {
 		return err
 	}
+	release, err := s.changeSchema(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 
 	switch o.State {
 	case org.StateProvisioning:

@@ -68,6 +68,9 @@ type Options struct {
 	// Monitor, when set, receives the driver's command events. Tests use
 	// it to see which filters reach the store.
 	Monitor *event.CommandMonitor
+	// MaxConns bounds the connections to the store, and so the operations
+	// it runs at once; the driver's default (100) when zero.
+	MaxConns int
 }
 
 // Store implements org.Store over MongoDB.
@@ -91,6 +94,10 @@ type Store struct {
 	// keyLocks serialize conditional writes on an exclusive store; see
 	// updateOrgIf.
 	keyLocks [keyLockStripes]sync.Mutex
+
+	// schemaChanges lets one create or delete at a time run on an
+	// exclusive store (see CreateOrganization).
+	schemaChanges chan struct{}
 
 	mu       sync.Mutex
 	inflight map[string]int // ids with a change under way in this process
@@ -122,34 +129,39 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	client, err := mongo.Connect(options.Client().
+	copts := options.Client().
 		ApplyURI(o.URI).
 		SetAppName("orgd").
 		SetServerSelectionTimeout(o.ServerSelectionTimeout).
 		SetConnectTimeout(o.ServerSelectionTimeout).
-		SetMonitor(o.Monitor))
+		SetMonitor(o.Monitor)
+	if o.MaxConns > 0 {
+		copts.SetMaxPoolSize(uint64(o.MaxConns))
+	}
+	client, err := mongo.Connect(copts)
 	if err != nil {
 		return nil, fmt.Errorf("connect to store: %w", err)
 	}
 	db := client.Database(o.Database)
 	s := &Store{
-		client:    client,
-		db:        db,
-		orgs:      db.Collection(OrganizationsCollection),
-		ops:       db.Collection(OperatorsCollection),
-		claims:    db.Collection(ClaimsCollection),
-		meta:      db.Collection(MetaCollection),
-		audit:     db.Collection(AuditCollection),
-		dir:       o.Directory,
-		kind:      o.Kind,
-		exclusive: o.Exclusive,
-		refresh:   o.RefreshInterval,
-		instance:  org.NewID(),
-		log:       o.Logger,
-		failpoint: o.Failpoint,
-		inflight:  make(map[string]int),
-		suspects:  make(map[string]bool),
-		own:       make(map[int64]bool),
+		client:        client,
+		db:            db,
+		orgs:          db.Collection(OrganizationsCollection),
+		ops:           db.Collection(OperatorsCollection),
+		claims:        db.Collection(ClaimsCollection),
+		meta:          db.Collection(MetaCollection),
+		audit:         db.Collection(AuditCollection),
+		dir:           o.Directory,
+		kind:          o.Kind,
+		exclusive:     o.Exclusive,
+		refresh:       o.RefreshInterval,
+		instance:      org.NewID(),
+		log:           o.Logger,
+		failpoint:     o.Failpoint,
+		inflight:      make(map[string]int),
+		schemaChanges: make(chan struct{}, 1),
+		suspects:      make(map[string]bool),
+		own:           make(map[int64]bool),
 	}
 	if err := s.Load(ctx); err != nil {
 		_ = client.Disconnect(context.WithoutCancel(ctx))
