@@ -7,7 +7,6 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/orgd/orgd/internal/org"
 )
@@ -47,7 +46,7 @@ func (s *Store) updateOrgIf(ctx context.Context, id string, from org.State, upda
 	var d struct {
 		State string `bson:"state"`
 	}
-	err := s.orgs.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(bson.D{{Key: "state", Value: 1}})).Decode(&d)
+	err := s.findByID(ctx, s.orgs, id).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return org.Organization{}, errChanged
 	}
@@ -79,4 +78,18 @@ func (s *Store) changeSchema(ctx context.Context) (release func(), err error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// findByID finds the document with the given _id. The embedded engine
+// answers a find only after copying and sorting the metadata of every
+// collection (15 ms at 10,000 organizations; a rename reads five times),
+// whereas its findAndModify goes straight to the document through the _id
+// index: there, a findAndModify whose update never applies ($setOnInsert
+// without upsert) reads the document and writes nothing.
+func (s *Store) findByID(ctx context.Context, c *mongo.Collection, id string) *mongo.SingleResult {
+	filter := bson.D{{Key: "_id", Value: id}}
+	if s.kind != KindEmbedded {
+		return c.FindOne(ctx, filter)
+	}
+	return c.FindOneAndUpdate(ctx, filter, bson.D{{Key: "$setOnInsert", Value: bson.D{{Key: "orgd_read", Value: true}}}})
 }

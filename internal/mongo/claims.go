@@ -32,7 +32,7 @@ func (s *Store) claim(ctx context.Context, key, owner, kind string) (holder stri
 // claimHolder returns who holds key, or "" when nobody does.
 func (s *Store) claimHolder(ctx context.Context, key string) (string, error) {
 	var c claimDoc
-	err := s.claims.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&c)
+	err := s.findByID(ctx, s.claims, key).Decode(&c)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return "", nil
 	}

@@ -298,7 +298,7 @@ func busy(o org.Organization) *org.Error {
 
 func (s *Store) readOrg(ctx context.Context, id string) (org.Organization, error) {
 	var d orgDoc
-	err := s.orgs.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	err := s.findByID(ctx, s.orgs, id).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		s.dir.RemoveOrganization(id)
 		return org.Organization{}, org.Errorf(org.ENOTFOUND, "the organization no longer exists")
