@@ -31,7 +31,8 @@ type Config struct {
 	// no request of theirs was in flight.
 	IdleTimeout time.Duration
 	// RequestTimeout is every request's deadline. It also bounds how long
-	// a reply may wait for the client to read it.
+	// a reply may wait for the client to read it: that long at least, half
+	// as much again at most (see lineStream.write).
 	RequestTimeout time.Duration
 	// MaxInflight bounds the requests of one connection served at once;
 	// beyond it, orgd stops reading that connection until one finishes.

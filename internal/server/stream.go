@@ -30,9 +30,10 @@ import (
 //     connection is closed (the library has no limit);
 //   - a connection silent for the idle timeout, with no request in flight,
 //     is closed, even halfway through a line;
-//   - a write that the client does not read within the write timeout
-//     closes the connection, so a client that never reads cannot make orgd
-//     hold its replies without bound.
+//   - a write that the client does not read within the write timeout (or
+//     up to half as much again, see write) closes the connection, so a
+//     client that never reads cannot make orgd hold its replies without
+//     bound.
 type lineStream struct {
 	nc           net.Conn
 	r            *bufio.Reader
