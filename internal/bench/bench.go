@@ -43,6 +43,8 @@ type Options struct {
 	// SlowOps is how many operations one run of a bcrypt-bound
 	// measurement (logins, creates) does.
 	SlowOps int
+	// SlowRuns is how many times the bcrypt-bound figures are measured.
+	SlowRuns int
 	// Samples is how many single creates and renames are timed.
 	Samples int
 	// BcryptCost is orgd's bcrypt cost, and the baselines'.
@@ -78,6 +80,7 @@ func Full() Options {
 		Window:       2 * time.Second,
 		Runs:         5,
 		SlowOps:      24,
+		SlowRuns:     3,
 		Samples:      5,
 		BcryptCost:   auth.DefaultCost,
 	}
@@ -93,6 +96,7 @@ func Quick() Options {
 	o.Window = 500 * time.Millisecond
 	o.Runs = 3
 	o.SlowOps = 8
+	o.SlowRuns = 2
 	o.Samples = 3
 	return o
 }
@@ -122,9 +126,9 @@ type env struct {
 
 	// roundTrip is row 1's figure, the baseline of org.get.
 	roundTrip Figure
-	// outside is bin/orgd, run by the memory row on the seeded data
+	// running is bin/orgd, run by the memory row on the seeded data
 	// directory after the in-process daemon stopped.
-	outside *orgdProcess
+	running *orgdProcess
 	closers []func() error
 }
 
@@ -134,10 +138,12 @@ func (e *env) logf(format string, args ...any) {
 	}
 }
 
-// Run measures every row and returns the report. Rows that cannot be
-// measured here (no tmux, no orgtui binary) say why.
+// Run measures every row and returns the report. A row orgd fails is
+// reported failed, with why; rows that cannot be measured here (no tmux,
+// no orgtui binary) say why. An error ends the run early, and the report
+// holds the rows measured until then.
 func Run(ctx context.Context, o Options) (*Report, error) {
-	if o.Orgs < 2 || o.Clients < 1 || o.Runs < 1 || o.SlowOps < 1 || o.Samples < 1 || o.Window <= 0 {
+	if o.Orgs < 2 || o.Clients < 1 || o.Runs < 1 || o.SlowOps < 1 || o.SlowRuns < 1 || o.Samples < 1 || o.Window <= 0 {
 		return nil, errors.New("bench: options out of range")
 	}
 	// As orgd serve does: bcrypt gets every core, requests a P of their own.
@@ -164,14 +170,14 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	err = errors.Join(err, e.stop(ctx))
 	if err == nil && o.Orgd != "" && (o.wants("memory") || o.wants("orgtui")) {
 		e.logf("· memory")
-		err = e.rowMemory(ctx)
+		err = e.outside(ctx, "memory", e.rowMemory)
 	}
 	if err == nil && o.wants("orgtui") {
 		e.logf("· orgtui")
-		err = e.rowsOrgtui(ctx)
+		err = e.outside(ctx, "orgtui", e.rowsOrgtui)
 	}
-	if e.outside != nil {
-		err = errors.Join(err, e.outside.stop())
+	if e.running != nil {
+		err = errors.Join(err, e.running.stop())
 	}
 	for _, c := range e.closers {
 		err = errors.Join(err, c())
@@ -202,9 +208,44 @@ func (e *env) measure(ctx context.Context) error {
 			continue
 		}
 		e.logf("· %s", s.name)
-		if err := e.profile(s.name, func() error { return s.fn(ctx) }); err != nil {
+		n := len(e.rows)
+		err := e.profile(s.name, func() error { return s.fn(ctx) })
+		switch {
+		case err != nil && (s.name == "seed" || ctx.Err() != nil):
 			return fmt.Errorf("%s: %w", s.name, err)
+		case err != nil:
+			e.rows = e.rows[:n]
+			e.failed(s.name, err)
 		}
+		for _, r := range e.rows[n:] {
+			e.logf("  %s: %s (%s; target %s) %s", r.What, r.Figure, r.Ratio, r.Target, r.Result)
+		}
+	}
+	return nil
+}
+
+// failed records that orgd failed the row key, which is a result, not the
+// end of the run.
+func (e *env) failed(key string, err error) {
+	e.logf("  %s failed: %v", key, err)
+	e.rows = append(e.rows, Row{Key: key, What: key, Figure: "failed", Result: Fail,
+		Note: fmt.Sprintf("The row could not be measured: %v", err)})
+}
+
+// outside runs rows that need the built binaries; only the failure to
+// start orgd ends the run.
+func (e *env) outside(ctx context.Context, key string, fn func(context.Context) error) error {
+	n := len(e.rows)
+	err := fn(ctx)
+	if err != nil && (ctx.Err() != nil || key == "memory" && e.running == nil) {
+		return fmt.Errorf("%s: %w", key, err)
+	}
+	if err != nil {
+		e.rows = e.rows[:n]
+		e.failed(key, err)
+	}
+	for _, r := range e.rows[n:] {
+		e.logf("  %s: %s (%s; target %s) %s", r.What, r.Figure, r.Ratio, r.Target, r.Result)
 	}
 	return nil
 }

@@ -28,6 +28,7 @@ func TestSmokeRunReportsEveryRow(t *testing.T) {
 		Window:       30 * time.Millisecond,
 		Runs:         1,
 		SlowOps:      2,
+		SlowRuns:     1,
 		Samples:      1,
 		BcryptCost:   4,
 		Log:          &progress,
@@ -46,7 +47,7 @@ func TestSmokeRunReportsEveryRow(t *testing.T) {
 		}
 		switch row.Result {
 		case bench.Pass, bench.Fail:
-			if row.Figure == "" || row.Target == "" {
+			if row.Figure == "" || row.Figure == "failed" || row.Target == "" {
 				t.Errorf("row %q was measured but shows no figure or no target: %+v", row.Key, row)
 			}
 		case bench.Skipped:

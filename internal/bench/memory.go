@@ -138,7 +138,7 @@ func (e *env) settleTime() time.Duration {
 // rowMemory measures orgd's resident memory with every organization seeded,
 // idle, against orgd on an empty store: bin/orgd run on the data directory
 // the rows before filled, so that nothing of the bench is counted. It
-// leaves that orgd running for the orgtui rows, in e.outside.
+// leaves that orgd running for the orgtui rows, in e.running.
 func (e *env) rowMemory(ctx context.Context) error {
 	logFile, err := os.Create(filepath.Join(e.dir, "orgd.log"))
 	if err != nil {
@@ -171,7 +171,7 @@ func (e *env) rowMemory(ctx context.Context) error {
 		return err
 	}
 	ready := time.Since(t0)
-	e.outside = full
+	e.running = full
 	if err := exercise(ctx, full.client); err != nil {
 		return err
 	}

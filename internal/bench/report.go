@@ -136,8 +136,8 @@ func (r *Report) sizes() string {
 	if o.Quick {
 		kind = "quick run (BENCH_QUICK=1: reduced sizes, shorter windows; not the sizes of the targets)"
 	}
-	return fmt.Sprintf("%s: %d organizations, %d documents in the renamed one, %d clients, %d runs of %s per figure (bcrypt-bound rows: %d operations a run), bcrypt cost %d; took %s",
-		kind, o.Orgs, o.Documents, o.Clients, o.Runs, o.Window, o.SlowOps, o.BcryptCost, r.Elapsed.Round(time.Second))
+	return fmt.Sprintf("%s: %s organizations, %s documents in the renamed one, %d clients, %d runs of %s per figure (bcrypt-bound rows: %d runs of %d operations), bcrypt cost %d; took %s",
+		kind, count(o.Orgs), count(o.Documents), o.Clients, o.Runs, o.Window, o.SlowRuns, o.SlowOps, o.BcryptCost, r.Elapsed.Round(time.Second))
 }
 
 // Text is the report as printed on a terminal.

@@ -309,7 +309,7 @@ func (e *env) rowLogin(ctx context.Context) error {
 		return err
 	}
 	var base, fig Figure
-	for range e.o.Runs {
+	for range e.o.SlowRuns {
 		s, err := fixedWork(ctx, cores(), e.o.SlowOps, raw)
 		if err != nil {
 			return fmt.Errorf("bcrypt: %w", err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -121,15 +122,32 @@ func (e *env) rowCreate(ctx context.Context) error {
 	db := e.d.Store().Database()
 	orgs, claims := db.Collection(directPrefix+"orgs"), db.Collection(directPrefix+"claims")
 	defer e.dropDirect(context.WithoutCancel(ctx))
+	// The engine takes collection creates one at a time (see
+	// mongo.Store.CreateOrganization), and so does the baseline: its
+	// hashes run side by side, its store steps one after the other.
+	var storeSteps sync.Mutex
+
+	// Back to the seeded organizations only, for the rows that follow,
+	// whatever happened.
+	var created []string
+	defer func() {
+		for _, name := range created {
+			if err := e.client.DeleteOrg(context.WithoutCancel(ctx), e.token, name); err != nil && rpc.ErrorCode(err) != rpc.CodeNotFound {
+				e.logf("  delete %s: %v", name, err)
+			}
+		}
+	}()
 
 	var base, fig Figure
-	for r := range e.o.Runs {
+	for r := range e.o.SlowRuns {
 		direct := func(ctx context.Context, _, i int) error {
 			name := fmt.Sprintf("%s%d_%03d", directPrefix, r, i)
 			hash, err := bcrypt.GenerateFromPassword([]byte("created-password"), e.o.BcryptCost)
 			if err != nil {
 				return err
 			}
+			storeSteps.Lock()
+			defer storeSteps.Unlock()
 			if err := db.CreateCollection(ctx, name); err != nil {
 				return err
 			}
@@ -149,12 +167,12 @@ func (e *env) rowCreate(ctx context.Context) error {
 		}
 		base.Add(s)
 
-		names := make([]string, e.o.SlowOps)
 		reqs := make([][]byte, e.o.SlowOps)
 		for i := range reqs {
-			names[i] = fmt.Sprintf("Bench Created %d %03d", r, i)
+			name := fmt.Sprintf("Bench Created %d %03d", r, i)
+			created = append(created, name)
 			reqs[i] = request(rpc.MethodOrgCreate, rpc.OrgCreateParams{
-				Token: e.token, Name: names[i],
+				Token: e.token, Name: name,
 				AdminEmail: fmt.Sprintf("created-%d-%03d@bench.example", r, i), AdminPassword: "created-password",
 			})
 		}
@@ -169,12 +187,6 @@ func (e *env) rowCreate(ctx context.Context) error {
 			return err
 		}
 		fig.Add(s)
-		// Back to the seeded organizations only, for the rows that follow.
-		for _, name := range names {
-			if err := e.client.DeleteOrg(ctx, e.token, name); err != nil {
-				return fmt.Errorf("delete %s: %w", name, err)
-			}
-		}
 	}
 	ratio := fig.OpsPerSec() / base.OpsPerSec()
 	e.rows = append(e.rows, Row{
@@ -182,12 +194,14 @@ func (e *env) rowCreate(ctx context.Context) error {
 		What:     fmt.Sprintf("org.create throughput, %d clients", e.o.Clients),
 		Figure:   fmtFigure(fig),
 		Spread:   fmtOpsSpread(fig),
-		Baseline: fmt.Sprintf("bcrypt hash + create collection + two inserts with the driver, %d goroutines: %s", e.o.Clients, fmtFigure(base)),
+		Baseline: fmt.Sprintf("bcrypt hash, then create collection + two inserts with orgd's driver, %d goroutines: %s", e.o.Clients, fmtFigure(base)),
 		Ratio:    fmtRatio(ratio),
 		Target:   "≥ 0.8× the direct steps",
 		Result:   verdict(ratio >= 0.8),
-		Note: fmt.Sprintf("Each run is %d creates shared by the clients, in the database that holds the %s seeded organizations; "+
-			"orgd's create also writes its intent, claims the slug and the email, activates the organization and writes an audit entry.",
+		Note: fmt.Sprintf("Each run is %d creates shared by the clients, in the database that holds the %s seeded organizations, "+
+			"timed from the first start to the last end. orgd's create also writes its intent, claims the slug and the email, activates "+
+			"the organization and writes an audit entry. On the embedded engine both make their collections one at a time (their bcrypt "+
+			"hashes run side by side): each collection made has every other SQLite connection reread the schema of every collection.",
 			e.o.SlowOps, count(e.seeded)),
 	})
 	return nil

@@ -187,7 +187,7 @@ func (e *env) rowsOrgtui(ctx context.Context) error {
 	case e.o.Orgtui == "":
 		skip("Not measured: no orgtui binary was given (make bench builds one).")
 		return nil
-	case e.outside == nil:
+	case e.running == nil:
 		skip("Not measured: no orgd binary was given (make bench builds one).")
 		return nil
 	}

@@ -65,10 +65,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		o.Only = strings.Split(*only, ",")
 	}
 	rep, err := bench.Run(ctx, o)
+	if rep != nil {
+		fmt.Fprint(stdout, rep.Text())
+	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprint(stdout, rep.Text())
 	if *out != "" {
 		if err := writeSection(*out, rep.Markdown()); err != nil {
 			return err
