@@ -166,7 +166,11 @@ func TestRepliesAreWhatTheLibraryWrites(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			wantLine, err := json.Marshal(want)
+			// What the library writes, through the stream's WriteObject.
+			if err := h.s.WriteObject(want); err != nil {
+				t.Fatal(err)
+			}
+			wantLine, err := h.replies.ReadBytes('\n')
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -177,8 +181,8 @@ func TestRepliesAreWhatTheLibraryWrites(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if string(got) != string(wantLine)+"\n" {
-				t.Errorf("reply\n%s\nwant what the library writes\n%s", strings.TrimSpace(string(got)), wantLine)
+			if string(got) != string(wantLine) {
+				t.Errorf("reply\n%s\nwant what the library writes\n%s", strings.TrimSpace(string(got)), strings.TrimSpace(string(wantLine)))
 			}
 		}
 	}
