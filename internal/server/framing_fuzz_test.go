@@ -35,7 +35,8 @@ type lineEvent struct {
 }
 
 // FuzzLineFraming feeds arbitrary bytes, as a client would send them,
-// through lineStream and jsonrpc2 wired as orgd wires them (params kept as
+// through lineStream and jsonrpc2 wired as orgd wires them (plain requests
+// read in one pass and some answered without the library, params kept as
 // written, a line limit), and checks what the client gets back:
 //
 //   - every non-blank line is either refused with one -32700 or -32600
@@ -53,6 +54,8 @@ func FuzzLineFraming(f *testing.F) {
 		goodRequest + "\n",
 		goodRequest + "\n" + goodRequest,
 		`{"jsonrpc":"2.0","method":"note"}` + "\n" + goodRequest + "\n",
+		`{"jsonrpc":"2.0","method":"system.health"}` + "\n" + `{"id":"\u00e9","jsonrpc":"2.0","method":"system.x","params":[1]}` + "\n",
+		`{"jsonrpc":"2.0","id":"\xff","method":"system.health"}` + "\n" + `{"jsonrpc":"2.0","id":9223372036854775807,"method":"org.get","params":{}}` + "\n",
 		"not json\n" + goodRequest + "\n",
 		"\n\n  \r\n\t" + goodRequest + "\r\n",
 		`[{"jsonrpc":"2.0","id":1,"method":"a"}]` + "\n",
@@ -123,6 +126,14 @@ func FuzzLineFraming(f *testing.F) {
 	})
 }
 
+// handlerFunc is a jsonrpc2.Handler that serves each request before the
+// next is read, so that answers come in the order of the lines.
+type handlerFunc func(context.Context, *jsonrpc2.Conn, *jsonrpc2.Request)
+
+func (f handlerFunc) Handle(ctx context.Context, jc *jsonrpc2.Conn, req *jsonrpc2.Request) {
+	f(ctx, jc, req)
+}
+
 // fuzzReply is an answer as the client reads it, with the members it must
 // have and must not have both.
 type fuzzReply struct {
@@ -148,15 +159,38 @@ func serveLines(t *testing.T, data []byte) ([]lineEvent, []fuzzReply, error) {
 		defer mu.Unlock()
 		events = append(events, lineEvent{bad: true, code: code})
 	}
-	handler := jsonrpc2.HandlerWithError(func(_ context.Context, _ *jsonrpc2.Conn, req *jsonrpc2.Request) (any, error) {
-		params, err := requestParams(req)
+	// As conn wires it: plain requests to methods that answer from memory
+	// (here, those of system.*) are answered on the reading goroutine
+	// without the library; the others go to the library, whose handler
+	// takes their params from the stream. Every answer is the stream's.
+	answer := func(req *jsonrpc2.Request, params json.RawMessage) {
+		mu.Lock()
+		events = append(events, lineEvent{method: req.Method, notif: req.Notif, params: params})
+		mu.Unlock()
+		if req.Notif {
+			return
+		}
+		result, err := json.Marshal(req.Method)
+		if err != nil {
+			t.Errorf("encode %q: %v", req.Method, err)
+			return
+		}
+		_ = s.reply(req.ID, result, nil)
+	}
+	s.serveInline = func(r plainRequest) bool {
+		req, ok := r.request()
+		if !ok || !strings.HasPrefix(req.Method, "system.") {
+			return false
+		}
+		answer(req, r.params)
+		return true
+	}
+	handler := handlerFunc(func(_ context.Context, _ *jsonrpc2.Conn, req *jsonrpc2.Request) {
+		params, err := s.params(req)
 		if err != nil {
 			t.Errorf("params of %s: %v", req.Method, err)
 		}
-		mu.Lock()
-		defer mu.Unlock()
-		events = append(events, lineEvent{method: req.Method, notif: req.Notif, params: params})
-		return req.Method, nil
+		answer(req, params)
 	})
 	jc := jsonrpc2.NewConn(context.Background(), s, handler, jsonrpc2.SetLogger(log.New(io.Discard, "", 0)))
 	defer jc.Close()
