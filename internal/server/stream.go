@@ -336,6 +336,16 @@ func checkRequest(line []byte) (code int, msg string, id json.RawMessage) {
 	if raw, ok := m["method"]; ok && json.Unmarshal(raw, &method) != nil {
 		return rpc.CodeInvalidRequest, "invalid request: jsonrpc and method must be strings", nil
 	}
+	// The library first reads a line into a struct, which fails on every
+	// "method" that is not a string, even one that a repeat of the member
+	// (which the map above keeps) replaces: it would drop the connection
+	// without an answer.
+	var typed struct {
+		Method *string `json:"method"`
+	}
+	if json.Unmarshal(line, &typed) != nil {
+		return rpc.CodeInvalidRequest, "invalid request: jsonrpc and method must be strings", nil
+	}
 	_, isResult := m["result"]
 	_, isError := m["error"]
 	switch {

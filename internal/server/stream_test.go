@@ -172,6 +172,7 @@ func TestStreamAnswersBadLinesAndKeepsGoing(t *testing.T) {
 		{"jsonrpc 1.0 is an invalid request", `{"jsonrpc":"1.0","id":"a","method":"system.health"}`, rpc.CodeInvalidRequest, `"a"`},
 		{"a jsonrpc that is not a string is an invalid request", `{"jsonrpc":2.0,"id":1,"method":"system.health"}`, rpc.CodeInvalidRequest, "null"},
 		{"a method that is not a string is an invalid request", `{"jsonrpc":"2.0","id":1,"method":7}`, rpc.CodeInvalidRequest, "null"},
+		{"a method that is not a string, then repeated as one, is an invalid request", `{"jsonrpc":"2.0","id":1,"method":7,"method":"system.health"}`, rpc.CodeInvalidRequest, "null"},
 		{"a missing method is an invalid request", `{"jsonrpc":"2.0","id":3}`, rpc.CodeInvalidRequest, "3"},
 		{"an empty method is an invalid request", `{"jsonrpc":"2.0","id":3,"method":""}`, rpc.CodeInvalidRequest, "3"},
 		{"id null is an invalid request", `{"jsonrpc":"2.0","id":null,"method":"system.health"}`, rpc.CodeInvalidRequest, "null"},
@@ -460,6 +461,7 @@ func TestStreamAndLibraryAgree(t *testing.T) {
 		{"Result in another case is refused", `{"jsonrpc":"2.0","id":1,"method":"a","Result":1}`, rpc.CodeInvalidRequest},
 		{"JSONRPC in another case is refused", `{"JSONRPC":"2.0","id":1,"method":"a"}`, rpc.CodeInvalidRequest},
 		{"a member folded with the long s is refused", `{"jsonrpc":"2.0","id":1,"method":"a","reſult":1}`, rpc.CodeInvalidRequest},
+		{"a method repeated after a value that is not a string is refused", `{"jsonrpc":"2.0","id":1,"x":0,"method":0,"method":"a"}`, rpc.CodeInvalidRequest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
