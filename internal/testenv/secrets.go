@@ -11,7 +11,7 @@ import (
 
 // SuitePasswords returns the passwords the tests send to the daemons they
 // start: a log line holding one of them is a leak. A test that sends
-// another gives it to Options.Secrets or Daemon.Secret.
+// another names it in Options.Secrets, or adds it to the daemon's LogScan.
 func SuitePasswords() []string {
 	return []string{
 		"operator-password", "admin-password", "wrong-password", "whatever-password",

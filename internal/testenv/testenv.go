@@ -176,9 +176,6 @@ func (d *Daemon) Stop(t testing.TB) {
 	d.Daemon = nil
 }
 
-// Secret tells the daemon's log scan of a password the test sends.
-func (d *Daemon) Secret(password string) { d.LogScan.AddSecret(password) }
-
 // Client returns a client connected to the daemon, closed when the test
 // ends.
 func (d *Daemon) Client(t testing.TB) *rpc.Client {
