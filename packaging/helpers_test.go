@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -15,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/orgd/orgd/internal/testenv"
 )
 
 // testVersion is the version the test binary of orgd is built with.
@@ -147,15 +150,21 @@ type process struct {
 	err    error
 }
 
-// start starts name with args and env, logging its stderr into the test's
-// log if the test fails.
+// start starts name (orgd serve, directly or under systemd's tools) with
+// args and env, logging its output into the test's log if the test fails.
+// The output is orgd's log: a line holding a password, hash or token fails
+// the test (see testenv.WatchLog).
 func start(t *testing.T, env []string, name string, args ...string) *process {
 	t.Helper()
 	p := &process{stderr: &lockedBuffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(name, args...)
 	p.cmd.Env = env
-	p.cmd.Stdout = p.stderr
-	p.cmd.Stderr = p.stderr
+	// Registered before the cleanup that stops the process, the scan's
+	// check runs after it.
+	// The passwords are those the tests of this package send.
+	out := io.MultiWriter(p.stderr, testenv.WatchLog(t, "operator-secret-1", "admin-secret-2", "a long passphrase"))
+	p.cmd.Stdout = out
+	p.cmd.Stderr = out
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)
 	}
