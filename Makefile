@@ -39,7 +39,8 @@ define run-fuzz
 	log=$$(mktemp); \
 	if $(GO) test -run='^$$' -fuzz="^$$name$$" -fuzztime=$(1) $$pkg >$$log 2>&1; then \
 		cat $$log; rm -f $$log; \
-	elif grep -q 'context deadline exceeded' $$log && ! grep -q 'Failing input written' $$log; then \
+	elif grep -qx '[[:space:]]*context deadline exceeded' $$log && \
+		! grep -q -e 'Failing input written' -e "^[[:space:]]*--- FAIL: $$name/" $$log; then \
 		cat $$log; rm -f $$log; \
 		echo "fuzz $$name: the fuzztime deadline ended the run with no failing input (golang/go#75804); not a failure"; \
 	else \
