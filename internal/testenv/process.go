@@ -27,8 +27,11 @@ type Process struct {
 	MongoURI string
 	DB       string
 
-	cmd  *exec.Cmd
-	done chan struct{}
+	args  []string
+	log   *strings.Builder
+	logMu *sync.Mutex
+	cmd   *exec.Cmd
+	done  chan struct{}
 }
 
 var orgdBinary struct {
@@ -68,8 +71,6 @@ func orgd(t testing.TB) string {
 func StartProcess(t testing.TB) *Process {
 	t.Helper()
 	cfg := Config(t, Options{Embedded: os.Getenv(MongoURIEnv) == ""})
-	var log strings.Builder
-	var logMu sync.Mutex
 	args := []string{"serve", "--listen", cfg.Listen[0], "--data-dir", cfg.DataDir, "--db", cfg.DB,
 		"--bcrypt-cost", "10", "--refresh-interval", cfg.RefreshInterval.String(), "--store-timeout", cfg.StoreTimeout.String()}
 	uri := cfg.MongoURI
@@ -79,30 +80,33 @@ func StartProcess(t testing.TB) *Process {
 		// The embedded engine's socket, which other clients may use too.
 		uri = (&url.URL{Scheme: "mongodb", Host: filepath.Join(cfg.DataDir, embedded.Dir, "mongo.sock"), Path: "/"}).String()
 	}
-	cmd := exec.Command(orgd(t), args...)
+	p := &Process{Addr: cfg.Listen[0], MongoURI: uri, DB: cfg.DB, args: args, log: &strings.Builder{}, logMu: &sync.Mutex{}}
+	t.Cleanup(func() {
+		p.stop()
+		if t.Failed() {
+			p.logMu.Lock()
+			t.Logf("orgd's log:\n%s", p.log.String())
+			p.logMu.Unlock()
+		}
+	})
+	p.start(t)
+	return p
+}
+
+// start runs orgd with p's arguments and waits until it answers.
+func (p *Process) start(t testing.TB) {
+	t.Helper()
+	cmd := exec.Command(orgd(t), p.args...)
 	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET=")
-	w := lockedWriter{mu: &logMu, b: &log}
+	w := lockedWriter{mu: p.logMu, b: p.log}
 	cmd.Stdout, cmd.Stderr = w, w
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start orgd: %v", err)
 	}
-	p := &Process{Addr: cfg.Listen[0], MongoURI: uri, DB: cfg.DB, cmd: cmd, done: make(chan struct{})}
-	go func() { _ = cmd.Wait(); close(p.done) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-p.done:
-		case <-time.After(30 * time.Second):
-			_ = cmd.Process.Kill()
-			<-p.done
-		}
-		if t.Failed() {
-			logMu.Lock()
-			t.Logf("orgd's log:\n%s", log.String())
-			logMu.Unlock()
-		}
-	})
+	done := make(chan struct{})
+	p.cmd, p.done = cmd, done
+	go func() { _ = cmd.Wait(); close(done) }()
 	c := &rpc.Client{Addr: p.Addr}
 	defer c.Close()
 	deadline := time.Now().Add(30 * time.Second)
@@ -111,13 +115,13 @@ func StartProcess(t testing.TB) *Process {
 		_, err := c.Health(ctx)
 		cancel()
 		if err == nil {
-			return p
+			return
 		}
 		select {
-		case <-p.done:
-			logMu.Lock()
-			defer logMu.Unlock()
-			t.Fatalf("orgd exited at start:\n%s", log.String())
+		case <-done:
+			p.logMu.Lock()
+			defer p.logMu.Unlock()
+			t.Fatalf("orgd exited at start:\n%s", p.log.String())
 		default:
 		}
 		if time.Now().After(deadline) {
@@ -125,6 +129,57 @@ func StartProcess(t testing.TB) *Process {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// stop stops orgd with SIGTERM (SIGKILL after 30 s), if it runs.
+func (p *Process) stop() {
+	if p.cmd == nil {
+		return
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(30 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+	p.cmd = nil
+}
+
+// Kill kills orgd at once (SIGKILL), as a crash or the OOM killer would:
+// nothing of it runs on, not even the embedded engine inside it.
+func (p *Process) Kill() {
+	if p.cmd == nil {
+		return
+	}
+	_ = p.cmd.Process.Kill()
+	<-p.done
+	p.cmd = nil
+}
+
+// Stop stops orgd as systemd would (SIGTERM), waiting for it to finish.
+func (p *Process) Stop() { p.stop() }
+
+// Restart starts orgd again, with the same flags, on the same data
+// directory and store; a running orgd is stopped first.
+func (p *Process) Restart(t testing.TB) {
+	t.Helper()
+	p.stop()
+	p.start(t)
+}
+
+// Binary returns the path of the orgd binary the process runs, for tests
+// that run its other commands (orgd check) on the same store.
+func (p *Process) Binary(t testing.TB) string {
+	t.Helper()
+	return orgd(t)
+}
+
+// Log returns what orgd has logged so far, across restarts.
+func (p *Process) Log() string {
+	p.logMu.Lock()
+	defer p.logMu.Unlock()
+	return p.log.String()
 }
 
 type lockedWriter struct {
