@@ -155,8 +155,9 @@ func burstWorker(ctx context.Context, t *testing.T, addr, op string, rng *rand.R
 }
 
 // settle decides, from what orgd now holds, how the change in flight at the
-// crash ended, and fails if it ended halfway.
-func settle(t *testing.T, c *rpc.Client, op string, o *crashOp, m *crashModel) {
+// crash ended, and fails if it ended halfway. It reports whether the
+// change took effect.
+func settle(t *testing.T, c *rpc.Client, op string, o *crashOp, m *crashModel) bool {
 	t.Helper()
 	ctx := ctxT(t)
 	exists := func(name string) bool {
@@ -170,6 +171,7 @@ func settle(t *testing.T, c *rpc.Client, op string, o *crashOp, m *crashModel) {
 	case "create":
 		if exists(o.name) {
 			m.set(o.name, 0)
+			return true
 		}
 	case "insert":
 		n, err := c.CountDocuments(ctx, rpc.DataCountParams{Token: op, Org: o.name})
@@ -181,6 +183,7 @@ func settle(t *testing.T, c *rpc.Client, op string, o *crashOp, m *crashModel) {
 			t.Errorf("%q holds %d documents; %d were acknowledged and %d more were in flight", o.name, n.Count, acked, o.docs)
 		}
 		m.set(o.name, n.Count)
+		return n.Count > acked
 	case "rename":
 		before, after := exists(o.name), exists(o.newName)
 		switch {
@@ -190,12 +193,15 @@ func settle(t *testing.T, c *rpc.Client, op string, o *crashOp, m *crashModel) {
 			t.Errorf("after a crash mid-rename neither %q nor %q exists", o.name, o.newName)
 		case after:
 			m.rename(o.name, o.newName)
+			return true
 		}
 	case "delete":
 		if !exists(o.name) {
 			m.remove(o.name)
+			return true
 		}
 	}
+	return false
 }
 
 // orgdCheck runs the real orgd check on p's store and returns its output
