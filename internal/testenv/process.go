@@ -26,6 +26,8 @@ type Process struct {
 	// directly.
 	MongoURI string
 	DB       string
+	// DataDir is its data directory (its key file is jwt.key there).
+	DataDir string
 
 	args  []string
 	log   *strings.Builder
@@ -65,14 +67,46 @@ func orgd(t testing.TB) string {
 	return orgdBinary.path
 }
 
+// ProcessOptions change what StartProcessWith starts.
+type ProcessOptions struct {
+	// MongoURI and DB put the process on a store that already runs
+	// (another process's, to run several daemons on one store); by
+	// default it gets the MongoDB of ORGD_TEST_MONGO_URI or else its own
+	// embedded store.
+	MongoURI, DB string
+	// JWTKeyFile shares a signing key between daemons.
+	JWTKeyFile string
+	// RefreshInterval is --refresh-interval (200ms when zero).
+	RefreshInterval time.Duration
+}
+
 // StartProcess starts orgd serve in a child process, on the MongoDB of
 // ORGD_TEST_MONGO_URI or else on its own embedded store, and stops it when
 // the test ends. Its log goes to the test's log on failure.
 func StartProcess(t testing.TB) *Process {
 	t.Helper()
-	cfg := Config(t, Options{Embedded: os.Getenv(MongoURIEnv) == ""})
+	return StartProcessWith(t, ProcessOptions{})
+}
+
+// StartProcessWith starts orgd serve in a child process as o says, and
+// stops it when the test ends. Its log goes to the test's log on failure.
+func StartProcessWith(t testing.TB, o ProcessOptions) *Process {
+	t.Helper()
+	cfg := Config(t, Options{Embedded: o.MongoURI != "" || os.Getenv(MongoURIEnv) == ""})
+	if o.MongoURI != "" {
+		cfg.MongoURI, cfg.DB = o.MongoURI, o.DB
+		if cfg.DB == "" {
+			cfg.DB = UniqueDB(t)
+		}
+	}
+	if o.RefreshInterval > 0 {
+		cfg.RefreshInterval = o.RefreshInterval
+	}
 	args := []string{"serve", "--listen", cfg.Listen[0], "--data-dir", cfg.DataDir, "--db", cfg.DB,
 		"--bcrypt-cost", "10", "--refresh-interval", cfg.RefreshInterval.String(), "--store-timeout", cfg.StoreTimeout.String()}
+	if o.JWTKeyFile != "" {
+		args = append(args, "--jwt-key-file", o.JWTKeyFile)
+	}
 	uri := cfg.MongoURI
 	if uri != "" {
 		args = append(args, "--mongo-uri", uri)
@@ -80,7 +114,7 @@ func StartProcess(t testing.TB) *Process {
 		// The embedded engine's socket, which other clients may use too.
 		uri = (&url.URL{Scheme: "mongodb", Host: filepath.Join(cfg.DataDir, embedded.Dir, "mongo.sock"), Path: "/"}).String()
 	}
-	p := &Process{Addr: cfg.Listen[0], MongoURI: uri, DB: cfg.DB, args: args, log: &strings.Builder{}, logMu: &sync.Mutex{}}
+	p := &Process{Addr: cfg.Listen[0], MongoURI: uri, DB: cfg.DB, DataDir: cfg.DataDir, args: args, log: &strings.Builder{}, logMu: &sync.Mutex{}}
 	t.Cleanup(func() {
 		p.stop()
 		if t.Failed() {
