@@ -169,6 +169,7 @@ func TestTwoProcessesFollowEachOtherWithinTheRefreshInterval(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a store and two orgd processes")
 	}
+	t.Parallel()
 	const refresh = time.Second
 	// A change is seen at the first poll after it, one interval at most,
 	// plus what that poll takes: each tick writes the heartbeat, then

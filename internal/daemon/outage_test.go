@@ -166,6 +166,7 @@ func TestStoreKilledMidLoadLeavesNothingHalfDone(t *testing.T) {
 	if os.Getenv(testenv.MongoURIEnv) != "" {
 		t.Skip("this test kills and restarts its own store: it runs on the embedded engine only")
 	}
+	t.Parallel()
 	const storeTimeout = time.Second
 	sp := testenv.StartStoreProcess(t, testenv.ShortDir(t))
 	d := testenv.Start(t, testenv.Options{Embedded: true, Configure: func(c *daemon.Config) {
@@ -194,19 +195,19 @@ func TestStoreKilledMidLoadLeavesNothingHalfDone(t *testing.T) {
 			slowest[w], failed[w] = outageWorker(ctxT(t), t, wc, op, rng, fmt.Sprintf("W%d", w), m, stop, &uncertain[w])
 		})
 	}
-	time.Sleep(1500 * time.Millisecond)
+	time.Sleep(time.Second)
 	sp.Kill()
 	waitFor(t, "system.health to report the store down", func() bool {
 		h, err := c.Health(ctxT(t))
 		return err == nil && !h.Store.OK && h.Status == "degraded"
 	})
-	time.Sleep(2 * time.Second) // the clients keep going through the outage
+	time.Sleep(1500 * time.Millisecond) // the clients keep going through the outage
 	sp.Restart(t)
 	waitFor(t, "system.health to report the store back", func() bool {
 		h, err := c.Health(ctxT(t))
 		return err == nil && h.Store.OK
 	})
-	time.Sleep(1500 * time.Millisecond) // and a while with the store back
+	time.Sleep(time.Second) // and a while with the store back
 	close(stop)
 	wg.Wait()
 
