@@ -65,8 +65,9 @@ func (a *liveApp) waitScreen(within time.Duration, wants ...string) {
 // TestTheStatusBarShowsAStoreOutageAndItsEnd runs orgtui on a real orgd
 // whose store runs in a process of its own, kills that process and starts
 // it again: the status bar says the store is down while orgd stays
-// connected and the list stays on screen, then says it is back, and
-// changes reach the list again.
+// connected and the list stays on screen, a create is refused with the
+// reason, then the bar says the store is back, and changes reach the list
+// again.
 func TestTheStatusBarShowsAStoreOutageAndItsEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a store process and orgd")
@@ -98,6 +99,18 @@ func TestTheStatusBarShowsAStoreOutageAndItsEnd(t *testing.T) {
 	a.waitScreen(HealthInterval+5*time.Second, "mongodb down", "● connected", "Acme")
 	a.d.Press("r")
 	a.wantScreen("mongodb down", "Acme") // the list is served from orgd's memory
+	// A change cannot be made, and orgtui says why.
+	a.d.Press("n")
+	a.d.Type("Initech")
+	a.d.Press("enter")
+	a.d.Type("it@initech.example")
+	a.d.Press("enter")
+	a.d.Type("admin-password")
+	a.d.Press("enter")
+	a.d.Type("admin-password")
+	a.d.Press("enter")
+	a.waitScreen(10*time.Second, "the store cannot be reached")
+	a.d.Press("esc")
 
 	sp.Restart(t)
 	a.waitScreen(HealthInterval+5*time.Second, "mongodb ok", "● connected", "Acme")
