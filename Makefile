@@ -19,7 +19,10 @@ FUZZ_TARGETS := \
 	./internal/document:FuzzParse \
 	./internal/auth:FuzzVerify \
 	./internal/server:FuzzCheckRequest \
+	./internal/server:FuzzScanRequest \
 	./internal/server:FuzzDecodeParams \
+	./internal/server:FuzzUnmarshalKnown \
+	./internal/server:FuzzEncodeResult \
 	./rpc:FuzzParseAddr
 FUZZTIME   ?= 60s
 FUZZ_SHORT ?= 3s
@@ -33,7 +36,7 @@ define run-fuzz
 done
 endef
 
-.PHONY: all build run test test-short fuzz reliability tmux vet fmt-check clean
+.PHONY: all build run test test-short fuzz reliability tmux vet fmt-check clean bench
 
 all: build
 
@@ -87,6 +90,16 @@ tmux:
 		{ apt-get install -y tmux >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y tmux >/dev/null 2>&1; }; } || \
 		echo "warning: tmux could not be installed; orgtui's end-to-end test will be skipped"; \
 	}
+
+## bench: orgd against the targets of SPEC §7, each beside a baseline
+## measured in the same run (orgd in process on the embedded store, 10,000
+## organizations, 16 clients); prints the table and writes it into
+## docs/benchmarks.md. BENCH_QUICK=1: a reduced run (1,000 organizations,
+## shorter windows) that writes nothing. Takes the whole machine for a while.
+BENCH_QUICK ?=
+bench: build tmux
+	$(GO) run ./internal/bench/orgbench -orgd $(BIN)/orgd -orgtui $(BIN)/orgtui \
+		$(if $(filter-out 0,$(BENCH_QUICK)),-quick,-out docs/benchmarks.md)
 
 ## test-short: the quick tests only
 test-short:

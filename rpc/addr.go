@@ -3,6 +3,7 @@ package rpc
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -40,13 +41,21 @@ func UserRuntimeDir() string {
 // user's own orgd if its socket exists, else the system orgd's socket if it
 // exists, else DefaultSocket.
 func DefaultAddr() string {
-	own := DefaultSocket()
-	for _, p := range []string{own, SystemSocket} {
-		if _, err := os.Stat(p); err == nil {
-			return "unix://" + p
+	return "unix://" + firstSocket(os.Stat, DefaultSocket(), SystemSocket)
+}
+
+// firstSocket returns the first of paths that exists, or the first path when
+// none does. A path that cannot be looked at for want of permission counts
+// as existing: the system socket's directory is open to group orgd only, and
+// a person outside it should hear "permission denied" about that socket,
+// not "no such file" about their own.
+func firstSocket(stat func(string) (os.FileInfo, error), paths ...string) string {
+	for _, p := range paths {
+		if _, err := stat(p); err == nil || errors.Is(err, fs.ErrPermission) {
+			return p
 		}
 	}
-	return "unix://" + own
+	return paths[0]
 }
 
 // ResolveAddr picks the daemon address: flag if set, else $ORGD_ADDR, else

@@ -1,6 +1,9 @@
 package rpc_test
 
 import (
+	"errors"
+	"io/fs"
+	"os"
 	"strings"
 	"testing"
 
@@ -119,4 +122,34 @@ func FuzzParseAddr(f *testing.F) {
 			t.Fatalf("ParseAddr(%q) = %+v, but ParseAddr(%q) = %+v, %v", s, a, a.String(), again, err)
 		}
 	})
+}
+
+func TestFirstSocketPrefersWhatExistsAndCountsDeniedAsThere(t *testing.T) {
+	stat := func(found map[string]error) func(string) (os.FileInfo, error) {
+		return func(p string) (os.FileInfo, error) {
+			if err, ok := found[p]; ok {
+				return nil, err
+			}
+			return nil, fs.ErrNotExist
+		}
+	}
+	tests := []struct {
+		name  string
+		found map[string]error
+		want  string
+	}{
+		{"the user's own socket first", map[string]error{"/own": nil, "/system": nil}, "/own"},
+		{"else the system socket", map[string]error{"/system": nil}, "/system"},
+		{"a system socket outside the user's groups", map[string]error{"/system": fs.ErrPermission}, "/system"},
+		{"a denied system socket still comes after the user's own", map[string]error{"/own": nil, "/system": fs.ErrPermission}, "/own"},
+		{"neither: the user's own, where their orgd would listen", nil, "/own"},
+		{"another failure is not existence", map[string]error{"/system": errors.New("I/O error")}, "/own"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := rpc.FirstSocket(stat(tt.found), "/own", "/system"); got != tt.want {
+				t.Fatalf("firstSocket = %s, want %s", got, tt.want)
+			}
+		})
+	}
 }

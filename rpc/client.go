@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log"
 	"net"
 	"sync"
@@ -114,6 +115,10 @@ func (c *Client) dial(ctx context.Context) (net.Conn, error) {
 		nc, err = (&tls.Dialer{NetDialer: &d, Config: cfg}).DialContext(ctx, a.Network, a.Address)
 	} else {
 		nc, err = d.DialContext(ctx, a.Network, a.Address)
+	}
+	if err != nil && a.Network == "unix" && errors.Is(err, fs.ErrPermission) {
+		return nil, fmt.Errorf("%w at %s: %w (the socket is open to its group only: "+
+			"for a packaged orgd, add this user to group orgd and log in again)", ErrUnreachable, a, err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w at %s: %w", ErrUnreachable, a, err)

@@ -71,6 +71,7 @@ func serve(ctx context.Context, e *env, cfg daemon.Config) error {
 	if err != nil {
 		return usage("%w", err)
 	}
+	defer daemon.ReserveProcessor()()
 	d, err := daemon.Start(ctx, cfg, log, daemon.Hooks{})
 	if err != nil {
 		log.Error("orgd could not start", "error", err)

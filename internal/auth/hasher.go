@@ -19,9 +19,12 @@ const (
 	DefaultCost = 12
 )
 
-// Hasher hashes and checks passwords with bcrypt. At most one bcrypt
-// computation runs per core at a time: more would not finish sooner, and
-// would starve every other request of CPU.
+// Hasher hashes and checks passwords with bcrypt. bcrypt runs on every P
+// (GOMAXPROCS) but one, at most one computation per P, and on one at least:
+// more would not finish sooner, and with every P in bcrypt a request
+// arriving meanwhile would wait for the Go scheduler to preempt one, ten
+// milliseconds and more. orgd serve runs one P more than the machine has
+// cores (daemon.ReserveProcessor), so bcrypt still has every core.
 type Hasher struct {
 	cost  int
 	slots chan struct{}
@@ -48,7 +51,13 @@ func NewHasherUnchecked(cost int) (*Hasher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bcrypt: %w", err)
 	}
-	return &Hasher{cost: cost, slots: make(chan struct{}, runtime.GOMAXPROCS(0)), dummy: dummy}, nil
+	return &Hasher{cost: cost, slots: make(chan struct{}, bcryptSlots()), dummy: dummy}, nil
+}
+
+// bcryptSlots is how many bcrypt computations may run at once: one per P
+// but one, and one at least.
+func bcryptSlots() int {
+	return max(1, runtime.GOMAXPROCS(0)-1)
 }
 
 // Cost returns the cost new hashes are made with.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -146,5 +147,17 @@ func TestHasherWaitsForAFreeCore(t *testing.T) {
 	})
 	if n := len(h.slots); n != 0 {
 		t.Fatalf("%d slots still taken", n)
+	}
+}
+
+func TestBcryptLeavesAProcessorFree(t *testing.T) {
+	prev := runtime.GOMAXPROCS(3)
+	defer runtime.GOMAXPROCS(prev)
+	if n := bcryptSlots(); n != 2 {
+		t.Errorf("with GOMAXPROCS 3, bcrypt may run %d at once, want 2", n)
+	}
+	runtime.GOMAXPROCS(1)
+	if n := bcryptSlots(); n != 1 {
+		t.Errorf("with GOMAXPROCS 1, bcrypt may run %d at once, want 1", n)
 	}
 }

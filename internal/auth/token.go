@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -43,6 +44,10 @@ func NewClaims(subject, email, role, org string, credVersion int64) Claims {
 	return Claims{Email: email, Role: role, Org: org, CredVersion: credVersion, RegisteredClaims: jwt.RegisteredClaims{Subject: subject}}
 }
 
+// leeway is how far past its expiry a token is still accepted, for clocks
+// of daemons that share a key and disagree a little.
+const leeway = 5 * time.Second
+
 // Signer issues and verifies EdDSA (Ed25519) tokens. It is safe for
 // concurrent use.
 type Signer struct {
@@ -51,27 +56,33 @@ type Signer struct {
 	ttl    time.Duration
 	parser *jwt.Parser
 	now    func() time.Time
+
+	verified verified
+	// signatureChecks counts the tokens parsed and checked in full.
+	signatureChecks atomic.Int64
 }
 
 // NewSigner returns a Signer whose tokens live for ttl.
 func NewSigner(key ed25519.PrivateKey, ttl time.Duration) *Signer {
-	return &Signer{
+	s := &Signer{
 		key: key,
 		pub: key.Public().(ed25519.PublicKey),
 		ttl: ttl,
-		// Only EdDSA is accepted: no "none", and no HS256 signed with the
-		// public key. Strict decoding refuses base64 with stray bits, so
-		// that a token has one spelling only.
-		parser: jwt.NewParser(
-			jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
-			jwt.WithStrictDecoding(),
-			jwt.WithIssuer(Issuer),
-			jwt.WithExpirationRequired(),
-			jwt.WithIssuedAt(),
-			jwt.WithLeeway(5*time.Second),
-		),
 		now: time.Now,
 	}
+	// Only EdDSA is accepted: no "none", and no HS256 signed with the
+	// public key. Strict decoding refuses base64 with stray bits, so that
+	// a token has one spelling only.
+	s.parser = jwt.NewParser(
+		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
+		jwt.WithStrictDecoding(),
+		jwt.WithIssuer(Issuer),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithLeeway(leeway),
+		jwt.WithTimeFunc(func() time.Time { return s.now() }),
+	)
+	return s
 }
 
 // Issue signs a token for c, filling iss, iat, exp and jti.
@@ -95,11 +106,22 @@ func (s *Signer) Issue(c Claims) (token string, expires time.Time, err error) {
 
 // Verify checks token's signature, algorithm, issuer and lifetime and
 // returns its claims. Every failure is ErrInvalidToken (wrapped with the
-// reason, which never includes the token).
+// reason, which never includes the token). A token verified before is not
+// parsed again, only checked for expiry (see verified); the caller still
+// checks it is not revoked.
 func (s *Signer) Verify(token string) (*Claims, error) {
 	if token == "" || len(token) > MaxTokenBytes {
 		return nil, ErrInvalidToken
 	}
+	if c, ok := s.verified.get(token); ok {
+		if expired(c, s.now()) {
+			s.verified.forget(token)
+			return nil, fmt.Errorf("%w: %w", ErrInvalidToken, jwt.ErrTokenExpired)
+		}
+		cp := *c
+		return &cp, nil
+	}
+	s.signatureChecks.Add(1)
 	var c Claims
 	_, err := s.parser.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return s.pub, nil })
 	if err != nil {
@@ -108,7 +130,19 @@ func (s *Signer) Verify(token string) (*Claims, error) {
 	if c.Subject == "" || c.Role == "" {
 		return nil, fmt.Errorf("%w: missing subject or role", ErrInvalidToken)
 	}
+	cp := c
+	s.verified.put(token, &cp, s.now())
 	return &c, nil
+}
+
+// Forget drops token from the tokens Verify remembers: the caller found it
+// revoked.
+func (s *Signer) Forget(token string) { s.verified.forget(token) }
+
+// Remembers reports whether Verify remembers token as verified.
+func (s *Signer) Remembers(token string) bool {
+	_, ok := s.verified.get(token)
+	return ok
 }
 
 // LoadOrCreateKey reads the Ed25519 private key (PKCS #8, PEM) at path, or,

@@ -68,7 +68,14 @@ func OpenStore(ctx context.Context, cfg Config, log *slog.Logger, o Hooks) (*Sto
 		Directory:              st.Directory,
 		Logger:                 log.With("component", "store"),
 		Failpoint:              o.Failpoint,
+		MaxConns:               maxConns(kind),
 	})
+	if err == nil && st.engine != nil {
+		err = st.engine.IndexIDs(ctx, s.Database(), mongo.OrganizationsCollection, mongo.ClaimsCollection, mongo.OperatorsCollection, mongo.MetaCollection)
+		if err != nil {
+			_ = s.Close(context.WithoutCancel(ctx))
+		}
+	}
 	if err != nil {
 		if st.engine != nil {
 			_ = st.engine.Close(context.WithoutCancel(ctx))
@@ -77,6 +84,23 @@ func OpenStore(ctx context.Context, cfg Config, log *slog.Logger, o Hooks) (*Sto
 	}
 	st.Store = s
 	return st, nil
+}
+
+// embeddedConns bounds the operations orgd runs at once on the embedded
+// engine. Each of the engine's SQLite connections holds its own copy of
+// the schema of every collection (24 MB, and half a second to read, at
+// 10,000 organizations), and the engine keeps every connection it ever
+// opened: more operations at once would cost memory for good, and time
+// after each create or delete, when every connection rereads the schema.
+const embeddedConns = 4
+
+// maxConns is the bound on store connections for a store kind: none of
+// orgd's own for MongoDB.
+func maxConns(kind string) int {
+	if kind == mongo.KindEmbedded {
+		return embeddedConns
+	}
+	return 0
 }
 
 // Close disconnects the driver first and then stops the embedded engine,

@@ -31,6 +31,7 @@ var ErrLocked = errors.New("the embedded store is in use by another process")
 
 // Engine is a running embedded engine.
 type Engine struct {
+	dir     string
 	uri     string
 	cancel  context.CancelFunc
 	done    chan struct{}
@@ -51,7 +52,7 @@ func Start(ctx context.Context, dataDir string, log *slog.Logger) (*Engine, erro
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{lock: lock, done: make(chan struct{})}
+	e := &Engine{dir: dir, lock: lock, done: make(chan struct{})}
 
 	socket := filepath.Join(dir, "mongo.sock")
 	if len(socket) > maxSocketPath {

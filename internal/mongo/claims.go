@@ -32,7 +32,7 @@ func (s *Store) claim(ctx context.Context, key, owner, kind string) (holder stri
 // claimHolder returns who holds key, or "" when nobody does.
 func (s *Store) claimHolder(ctx context.Context, key string) (string, error) {
 	var c claimDoc
-	err := s.claims.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&c)
+	err := s.findByID(ctx, s.claims, key).Decode(&c)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return "", nil
 	}
@@ -43,8 +43,22 @@ func (s *Store) claimHolder(ctx context.Context, key string) (string, error) {
 }
 
 // release gives up key if owner holds it; anyone else's claim is left alone.
+// On an exclusive store the owner is compared here, under the key's lock
+// (see updateOrgIf), since the engine would read every claim to match a
+// filter on the owner. Only a release deletes a claim, and a claim is only
+// inserted where none is, so the claim read cannot change hands before it
+// is deleted.
 func (s *Store) release(ctx context.Context, key, owner string) error {
-	_, err := s.claims.DeleteOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "owner", Value: owner}})
+	if !s.exclusive {
+		_, err := s.claims.DeleteOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "owner", Value: owner}})
+		return storeErr("release claim "+key, err)
+	}
+	defer s.lockKey(key)()
+	holder, err := s.claimHolder(ctx, key)
+	if err != nil || holder != owner {
+		return err
+	}
+	_, err = s.claims.DeleteOne(ctx, bson.D{{Key: "_id", Value: key}})
 	return storeErr("release claim "+key, err)
 }
 

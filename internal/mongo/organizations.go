@@ -32,6 +32,11 @@ import (
 
 // CreateOrganization implements org.Store.
 func (s *Store) CreateOrganization(ctx context.Context, o org.Organization) (_ org.Organization, err error) {
+	release, err := s.changeSchema(ctx)
+	if err != nil {
+		return org.Organization{}, err
+	}
+	defer release()
 	s.begin(o.ID)
 	defer func() { s.end(o.ID, err) }()
 
@@ -134,7 +139,7 @@ func (s *Store) slugConflict(field, holder string) error {
 // in state from: someone else finished or undid the change.
 func (s *Store) finishIntent(ctx context.Context, id string, from org.State, set bson.D) (org.Organization, error) {
 	set = append(set, bson.E{Key: "state", Value: org.StateActive}, bson.E{Key: "updated_at", Value: now()})
-	return s.updateOrg(ctx, bson.D{{Key: "_id", Value: id}, {Key: "state", Value: from}}, bson.D{
+	return s.updateOrgIf(ctx, id, from, bson.D{
 		{Key: "$set", Value: set},
 		{Key: "$unset", Value: bson.D{{Key: "pending", Value: ""}, {Key: "intent_owner", Value: ""}, {Key: "intent_at", Value: ""}}},
 		{Key: "$inc", Value: bson.D{{Key: "rev", Value: 1}}},
@@ -195,7 +200,7 @@ func (s *Store) UpdateOrganization(ctx context.Context, id string, c org.Change)
 		if set == nil {
 			return cur, nil
 		}
-		o, err := s.updateOrg(ctx, bson.D{{Key: "_id", Value: id}, {Key: "state", Value: org.StateActive}}, bson.D{
+		o, err := s.updateOrgIf(ctx, id, org.StateActive, bson.D{
 			{Key: "$set", Value: append(set, bson.E{Key: "updated_at", Value: now()})},
 			{Key: "$inc", Value: bson.D{{Key: "rev", Value: 1}}},
 		})
@@ -220,7 +225,7 @@ func (s *Store) UpdateOrganization(ctx context.Context, id string, c org.Change)
 		state = org.StateRenaming
 	}
 	t := now()
-	o, err := s.updateOrg(ctx, bson.D{{Key: "_id", Value: id}, {Key: "state", Value: org.StateActive}}, bson.D{
+	o, err := s.updateOrgIf(ctx, id, org.StateActive, bson.D{
 		{Key: "$set", Value: bson.D{
 			{Key: "state", Value: state},
 			{Key: "pending", Value: toOrgDoc(org.Organization{Pending: &p}).Pending},
@@ -275,7 +280,7 @@ func (s *Store) UpdateOrganization(ctx context.Context, id string, c org.Change)
 		return org.Organization{}, err
 	}
 
-	o, err = s.updateOrg(ctx, bson.D{{Key: "_id", Value: id}, {Key: "state", Value: state}}, bson.D{
+	o, err = s.updateOrgIf(ctx, id, state, bson.D{
 		{Key: "$set", Value: bson.D{{Key: "pending.committed", Value: true}}},
 		{Key: "$inc", Value: bson.D{{Key: "rev", Value: 1}}},
 	})
@@ -298,7 +303,7 @@ func busy(o org.Organization) *org.Error {
 
 func (s *Store) readOrg(ctx context.Context, id string) (org.Organization, error) {
 	var d orgDoc
-	err := s.orgs.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	err := s.findByID(ctx, s.orgs, id).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		s.dir.RemoveOrganization(id)
 		return org.Organization{}, org.Errorf(org.ENOTFOUND, "the organization no longer exists")
@@ -433,11 +438,16 @@ func (s *Store) dropCollection(ctx context.Context, name string) error {
 // DeleteOrganization implements org.Store.
 func (s *Store) DeleteOrganization(ctx context.Context, id string) (err error) {
 	defer s.lockTenant(id)()
+	release, err := s.changeSchema(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	s.begin(id)
 	defer func() { s.end(id, err) }()
 
 	t := now()
-	o, err := s.updateOrg(ctx, bson.D{{Key: "_id", Value: id}, {Key: "state", Value: org.StateActive}}, bson.D{
+	o, err := s.updateOrgIf(ctx, id, org.StateActive, bson.D{
 		{Key: "$set", Value: bson.D{
 			{Key: "state", Value: org.StateDeleting},
 			{Key: "intent_owner", Value: s.instance},

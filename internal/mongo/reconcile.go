@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/orgd/orgd/internal/org"
@@ -64,7 +63,7 @@ func (s *Store) reconcileOrganization(ctx context.Context, id string) error {
 	// collection: data methods wait (see tenant.go).
 	defer s.lockTenant(id)()
 	var d orgDoc
-	err := s.orgs.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	err := s.findByID(ctx, s.orgs, id).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		s.dir.RemoveOrganization(id)
 		s.clearSuspect(id)
@@ -83,6 +82,11 @@ func (s *Store) reconcileOrganization(ctx context.Context, id string) error {
 	if err != nil || !abandoned {
 		return err
 	}
+	release, err := s.changeSchema(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 
 	switch o.State {
 	case org.StateProvisioning:
@@ -120,7 +124,7 @@ func (s *Store) reconcileOperator(ctx context.Context, id string) error {
 	}
 	defer s.end(id, nil)
 	var d operatorDoc
-	err := s.ops.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	err := s.findByID(ctx, s.ops, id).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		s.dir.RemoveOperator(id)
 		return nil

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
@@ -64,6 +65,12 @@ type Options struct {
 	// change right there, as a crash would: nothing is rolled back. Tests
 	// use it to prove that reconcile repairs every such stop.
 	Failpoint func(step string) error
+	// Monitor, when set, receives the driver's command events. Tests use
+	// it to see which filters reach the store.
+	Monitor *event.CommandMonitor
+	// MaxConns bounds the connections to the store, and so the operations
+	// it runs at once; the driver's default (100) when zero.
+	MaxConns int
 }
 
 // Store implements org.Store over MongoDB.
@@ -88,6 +95,14 @@ type Store struct {
 	// one given by URI), whose limits engineCheck knows.
 	ferret  bool
 	cursors *cursors
+
+	// keyLocks serialize conditional writes on an exclusive store; see
+	// updateOrgIf.
+	keyLocks [keyLockStripes]sync.Mutex
+
+	// schemaChanges lets one create or delete at a time run on an
+	// exclusive store (see CreateOrganization).
+	schemaChanges chan struct{}
 
 	mu       sync.Mutex
 	tenants  map[string]*sync.RWMutex // by organization id; see tenant.go
@@ -123,35 +138,41 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	client, err := mongo.Connect(options.Client().
+	copts := options.Client().
 		ApplyURI(o.URI).
 		SetAppName("orgd").
 		SetServerSelectionTimeout(o.ServerSelectionTimeout).
-		SetConnectTimeout(o.ServerSelectionTimeout))
+		SetConnectTimeout(o.ServerSelectionTimeout).
+		SetMonitor(o.Monitor)
+	if o.MaxConns > 0 {
+		copts.SetMaxPoolSize(uint64(o.MaxConns))
+	}
+	client, err := mongo.Connect(copts)
 	if err != nil {
 		return nil, fmt.Errorf("connect to store: %w", err)
 	}
 	db := client.Database(o.Database)
 	s := &Store{
-		client:    client,
-		db:        db,
-		orgs:      db.Collection(OrganizationsCollection),
-		ops:       db.Collection(OperatorsCollection),
-		claims:    db.Collection(ClaimsCollection),
-		meta:      db.Collection(MetaCollection),
-		audit:     db.Collection(AuditCollection),
-		dir:       o.Directory,
-		kind:      o.Kind,
-		exclusive: o.Exclusive,
-		refresh:   o.RefreshInterval,
-		instance:  org.NewID(),
-		log:       o.Logger,
-		failpoint: o.Failpoint,
-		cursors:   newCursors(maxLiveCursors, liveCursorTTL),
-		tenants:   make(map[string]*sync.RWMutex),
-		inflight:  make(map[string]int),
-		suspects:  make(map[string]bool),
-		own:       make(map[int64]bool),
+		client:        client,
+		db:            db,
+		orgs:          db.Collection(OrganizationsCollection),
+		ops:           db.Collection(OperatorsCollection),
+		claims:        db.Collection(ClaimsCollection),
+		meta:          db.Collection(MetaCollection),
+		audit:         db.Collection(AuditCollection),
+		dir:           o.Directory,
+		kind:          o.Kind,
+		exclusive:     o.Exclusive,
+		refresh:       o.RefreshInterval,
+		instance:      org.NewID(),
+		log:           o.Logger,
+		failpoint:     o.Failpoint,
+		cursors:       newCursors(maxLiveCursors, liveCursorTTL),
+		tenants:       make(map[string]*sync.RWMutex),
+		inflight:      make(map[string]int),
+		schemaChanges: make(chan struct{}, 1),
+		suspects:      make(map[string]bool),
+		own:           make(map[int64]bool),
 	}
 	if err := s.Load(ctx); err != nil {
 		_ = client.Disconnect(context.WithoutCancel(ctx))

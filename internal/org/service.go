@@ -179,6 +179,7 @@ func (s *Service) Authenticate(token string) (*Principal, error) {
 		ok = ok && acct.ID == c.Subject
 	}
 	if !ok || acct.CredVersion != c.CredVersion {
+		s.signer.Forget(token)
 		return nil, Errorf(EUNAUTHENTICATED, "the token was revoked; log in again")
 	}
 	p := &Principal{AccountID: acct.ID, Email: acct.Email, Role: acct.Role, OrgID: acct.OrgID}

@@ -412,12 +412,20 @@ func TestAuthenticate(t *testing.T) {
 	t.Run("a malformed token is unauthenticated", func(t *testing.T) {
 		wantCode(t, getErr(f.svc.Authenticate("a.b.c")), org.EUNAUTHENTICATED)
 	})
-	t.Run("a password change revokes the admin's token", func(t *testing.T) {
+	t.Run("a password change revokes the admin's token, remembered as verified or not", func(t *testing.T) {
+		if _, err := f.svc.Authenticate(adminToken); err != nil || !f.signer.Remembers(adminToken) {
+			t.Fatalf("before: %v; remembered: %v", err, f.signer.Remembers(adminToken))
+		}
 		o, _ := f.dir.Organization("acme")
 		o.CredVersion++
 		o.Rev++
 		f.dir.PutOrganization(o)
-		wantCode(t, getErr(f.svc.Authenticate(adminToken)), org.EUNAUTHENTICATED)
+		for range 2 {
+			wantCode(t, getErr(f.svc.Authenticate(adminToken)), org.EUNAUTHENTICATED)
+		}
+		if f.signer.Remembers(adminToken) {
+			t.Error("the revoked token is still remembered as verified")
+		}
 	})
 	t.Run("an operator's removal revokes their token", func(t *testing.T) {
 		if _, err := f.svc.Authenticate(opToken); err != nil {

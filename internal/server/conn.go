@@ -2,12 +2,15 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log"
 	"net"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"unicode/utf8"
 
 	"github.com/sourcegraph/jsonrpc2"
 
@@ -23,6 +26,10 @@ type conn struct {
 	peer   org.Peer
 	stream *lineStream
 	rpc    *jsonrpc2.Conn
+	// ctx is the connection's context, the library's parent: it ends when
+	// the connection does.
+	ctx    context.Context
+	cancel context.CancelFunc
 
 	slots    chan struct{} // bounds the requests served at once
 	active   atomic.Int32
@@ -42,6 +49,7 @@ func (s *Server) accept(nc net.Conn) {
 	st.onBad = func(code int, reason string) {
 		s.log.Debug("bad request line", "peer", c.peer.Key, "code", code, "reason", reason)
 	}
+	st.serveInline = c.serveInline
 	c.stream = st
 
 	s.mu.Lock()
@@ -59,7 +67,8 @@ func (s *Server) accept(nc net.Conn) {
 	s.connWG.Add(1)
 	s.mu.Unlock()
 
-	c.rpc = jsonrpc2.NewConn(s.base, st, c, jsonrpc2.SetLogger(log.New(io.Discard, "", 0)))
+	c.ctx, c.cancel = context.WithCancel(s.base)
+	c.rpc = jsonrpc2.NewConn(c.ctx, st, c, jsonrpc2.SetLogger(log.New(io.Discard, "", 0)))
 	s.log.Debug("connection opened", "peer", c.peer.Key)
 	go c.wait()
 }
@@ -67,6 +76,7 @@ func (s *Server) accept(nc net.Conn) {
 // wait cleans up after the connection ends.
 func (c *conn) wait() {
 	<-c.rpc.DisconnectNotify()
+	c.cancel()
 	c.inflight.Wait()
 	c.mu.Lock()
 	if c.sub != nil {
@@ -98,6 +108,7 @@ func (c *conn) Handle(ctx context.Context, jc *jsonrpc2.Conn, req *jsonrpc2.Requ
 	case <-ctx.Done():
 		return
 	}
+	params, err := c.stream.params(req)
 	c.active.Add(1)
 	c.inflight.Add(1)
 	go func() {
@@ -106,8 +117,48 @@ func (c *conn) Handle(ctx context.Context, jc *jsonrpc2.Conn, req *jsonrpc2.Requ
 			<-c.slots
 			c.inflight.Done()
 		}()
-		c.srv.serve(ctx, c, jc, req)
+		c.srv.serve(ctx, c, jc, req, params, err)
 	}()
+}
+
+// serveInline answers r on the connection's reading goroutine, before the
+// next request is read, when its method answers from memory (route.inline):
+// it starts no goroutine, and the library never sees the request. Other
+// methods may wait on the store or on bcrypt: those go to the library and
+// Handle, one goroutine each.
+func (c *conn) serveInline(r plainRequest) bool {
+	rt := c.srv.methods[string(r.method[1:len(r.method)-1])]
+	if rt == nil || !rt.inline {
+		return false
+	}
+	req := &jsonrpc2.Request{Method: rt.name, Notif: r.id == nil}
+	switch {
+	case r.id == nil:
+	case r.id[0] == '"':
+		// As the library reads it: a string without escapes is its bytes,
+		// unless they are not UTF-8.
+		if !utf8.Valid(r.id) {
+			var id string
+			_ = json.Unmarshal(r.id, &id)
+			req.ID = jsonrpc2.ID{Str: id, IsString: true}
+		} else {
+			req.ID = jsonrpc2.ID{Str: string(r.id[1 : len(r.id)-1]), IsString: true}
+		}
+	default:
+		n, err := strconv.ParseUint(string(r.id), 10, 64)
+		if err != nil {
+			return false
+		}
+		req.ID = jsonrpc2.ID{Num: n}
+	}
+	c.active.Add(1)
+	c.inflight.Add(1)
+	defer func() {
+		c.active.Add(-1)
+		c.inflight.Done()
+	}()
+	c.srv.serve(c.ctx, c, nil, req, r.params, nil)
+	return true
 }
 
 // setSubscription replaces the connection's subscription, if any.

@@ -30,6 +30,11 @@ type route struct {
 	result      reflect.Type
 	// auth is set for methods that need params.token.
 	auth bool
+	// inline is set for methods that answer from memory, waiting on
+	// nothing (no store, no bcrypt): they are served on the connection's
+	// reading goroutine (see conn.serveInline). They send no
+	// notifications.
+	inline bool
 	// errors are the codes the method may return, besides -32602/-32603.
 	errors []int64
 	// notifies names the notification the method leads to, if any.
@@ -81,6 +86,11 @@ func (r route) withErrors(codes ...int64) route {
 	return r
 }
 
+func (r route) fromMemory() route {
+	r.inline = true
+	return r
+}
+
 func (r route) describedAs(d string) route {
 	r.description = d
 	return r
@@ -102,9 +112,7 @@ func decodeParams(raw json.RawMessage, p any) error {
 	if raw[0] != '{' {
 		return &rpc.Error{Code: rpc.CodeInvalidParams, Message: "params must be an object (by name)", Data: &rpc.ErrorData{Reason: "not_an_object"}}
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(p); err != nil {
+	if err := unmarshalKnown(raw, p); err != nil {
 		return paramsError(err)
 	}
 	for _, f := range requiredFields(reflect.TypeOf(p).Elem()) {
@@ -175,52 +183,63 @@ func jsonField(f reflect.StructField) (name string, required bool) {
 	return name, !strings.Contains(opts, "omitempty")
 }
 
-// serve answers one request.
-func (s *Server) serve(ctx context.Context, c *conn, jc *jsonrpc2.Conn, req *jsonrpc2.Request) {
-	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.RequestTimeout)
-	defer cancel()
+// serve answers one request, whose params ReadObject kept or the library
+// decoded (see lineStream.params).
+func (s *Server) serve(ctx context.Context, c *conn, jc *jsonrpc2.Conn, req *jsonrpc2.Request, params json.RawMessage, perr error) {
+	debug := s.log.Enabled(ctx, slog.LevelDebug)
+	var start time.Time
+	if debug {
+		start = time.Now()
+	}
+	if r := s.methods[req.Method]; r == nil || !r.inline {
+		// Methods served inline wait on nothing: a deadline would only
+		// cost a timer.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.cfg.RequestTimeout)
+		defer cancel()
+	}
 	cl := &call{conn: c, rpc: jc}
-	result, err := s.dispatch(ctx, cl, req)
-	resp := &jsonrpc2.Response{ID: req.ID}
+	var result any
+	var encoded json.RawMessage
+	err := perr
+	if err == nil {
+		result, err = s.dispatch(ctx, cl, req.Method, params)
+	}
 	if err == nil && !req.Notif {
-		if err = resp.SetResult(result); err != nil {
+		if encoded, err = encodeResult(result); err != nil {
 			err = fmt.Errorf("encode result: %w", err)
 		}
 	}
 	var code int64
+	var rpcErr *jsonrpc2.Error
 	if err != nil {
-		resp.Error = s.toRPCError(req.Method, err)
-		code = resp.Error.Code
+		rpcErr = s.toRPCError(req.Method, err)
+		code = rpcErr.Code
 	}
 	if !req.Notif {
-		_ = jc.SendResponse(ctx, resp)
+		_ = c.stream.reply(req.ID, encoded, rpcErr)
 		for _, f := range cl.after {
 			f()
 		}
 	}
-	if s.log.Enabled(ctx, slog.LevelDebug) {
+	if debug {
 		s.log.Debug("request", "method", req.Method, "id", req.ID.String(), "notification", req.Notif,
 			"peer", c.peer.Key, "duration", time.Since(start), "code", code)
 	}
 }
 
-func (s *Server) dispatch(ctx context.Context, c *call, req *jsonrpc2.Request) (result any, err error) {
+func (s *Server) dispatch(ctx context.Context, c *call, method string, params json.RawMessage) (result any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			s.log.Error("panic serving a request", "method", req.Method, "panic", p, "stack", string(debug.Stack()))
+			s.log.Error("panic serving a request", "method", method, "panic", p, "stack", string(debug.Stack()))
 			result, err = nil, fmt.Errorf("panic: %v", p)
 		}
 	}()
-	r, ok := s.methods[req.Method]
+	r, ok := s.methods[method]
 	if !ok {
-		return nil, &rpc.Error{Code: rpc.CodeMethodNotFound, Message: fmt.Sprintf("method not found: %q; rpc.discover lists them", req.Method)}
+		return nil, &rpc.Error{Code: rpc.CodeMethodNotFound, Message: fmt.Sprintf("method not found: %q; rpc.discover lists them", method)}
 	}
-	raw, err := requestParams(req)
-	if err != nil {
-		return nil, err
-	}
-	return r.call(ctx, c, raw)
+	return r.call(ctx, c, params)
 }
 
 // toRPCError maps an error to its JSON-RPC code, once, at the edge.

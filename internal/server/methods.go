@@ -24,7 +24,7 @@ func (s *Server) orgRoutes() []route {
 			describedAs("Unknown emails and wrong passwords get the same -32001 after about the same time. "+
 				"After 5 failures for one email, or 20 from one peer, within 15 minutes: -32029 with data.retry_after_s.").
 			withErrors(rpc.CodeUnauthenticated, rpc.CodeTooManyAttempts, rpc.CodeStoreUnavailable),
-		method(rpc.MethodAuthWhoami, "Tell who a token belongs to.", s.authWhoami).withAuth(),
+		method(rpc.MethodAuthWhoami, "Tell who a token belongs to.", s.authWhoami).withAuth().fromMemory(),
 		method(rpc.MethodAuthBootstrap, "Create the first operator and log in as them.", s.authBootstrap).
 			describedAs("Works only while no operator exists, and only over the Unix socket for a peer running as root or as orgd's own user; -32003 otherwise.").
 			withErrors(rpc.CodeForbidden, rpc.CodeConflict, rpc.CodeStoreUnavailable),
@@ -33,10 +33,10 @@ func (s *Server) orgRoutes() []route {
 			withErrors(rpc.CodeUnauthenticated, rpc.CodeForbidden, rpc.CodeConflict, rpc.CodeStoreUnavailable),
 		method(rpc.MethodOrgGet, "Get an organization by name or slug.", s.orgGet).
 			describedAs("An admin asking for another organization gets -32004, as for one that does not exist.").
-			withAuth(rpc.CodeNotFound),
+			withAuth(rpc.CodeNotFound).fromMemory(),
 		method(rpc.MethodOrgList, "List organizations, a page at a time.", s.orgList).
 			describedAs("Sorted by name, case-insensitively, then by id. The cursor stays valid while organizations come and go. Admins see only their own.").
-			withAuth(),
+			withAuth().fromMemory(),
 		method(rpc.MethodOrgUpdate, "Rename an organization, change its admin's email, or reset its admin's password.", s.orgUpdate).
 			describedAs("A rename renames the collection too (renameCollection: every document and _id kept). A password reset revokes the admin's tokens.").
 			withAuth(rpc.CodeNotFound, rpc.CodeConflict, rpc.CodeStoreUnavailable),
@@ -58,8 +58,8 @@ func (s *Server) orgRoutes() []route {
 func (s *Server) systemRoutes() []route {
 	return []route{
 		method(rpc.MethodSystemHealth, "Report the daemon's and the store's health.", s.systemHealth).
-			describedAs("Answers at once from the last store probe (every second); needs no token."),
-		method(rpc.MethodRPCDiscover, "Describe every method (OpenRPC).", s.rpcDiscover),
+			describedAs("Answers at once from the last store probe (every second); needs no token.").fromMemory(),
+		method(rpc.MethodRPCDiscover, "Describe every method (OpenRPC).", s.rpcDiscover).fromMemory(),
 	}
 }
 

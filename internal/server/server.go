@@ -31,7 +31,8 @@ type Config struct {
 	// no request of theirs was in flight.
 	IdleTimeout time.Duration
 	// RequestTimeout is every request's deadline. It also bounds how long
-	// a reply may wait for the client to read it.
+	// a reply may wait for the client to read it: that long at least, half
+	// as much again at most (see lineStream.write).
 	RequestTimeout time.Duration
 	// MaxInflight bounds the requests of one connection served at once;
 	// beyond it, orgd stops reading that connection until one finishes.
@@ -115,6 +116,9 @@ func New(svc *org.Service, cfg Config) (*Server, error) {
 		r := &table[i]
 		if _, dup := s.methods[r.name]; dup {
 			return nil, fmt.Errorf("method %s registered twice", r.name)
+		}
+		if r.inline && r.notifies != nil {
+			return nil, fmt.Errorf("method %s is served inline, but inline methods cannot notify", r.name)
 		}
 		s.methods[r.name] = r
 	}

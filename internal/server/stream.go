@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -29,9 +30,10 @@ import (
 //     connection is closed (the library has no limit);
 //   - a connection silent for the idle timeout, with no request in flight,
 //     is closed, even halfway through a line;
-//   - a write that the client does not read within the write timeout
-//     closes the connection, so a client that never reads cannot make orgd
-//     hold its replies without bound.
+//   - a write that the client does not read within the write timeout (or
+//     up to half as much again, see write) closes the connection, so a
+//     client that never reads cannot make orgd hold its replies without
+//     bound.
 type lineStream struct {
 	nc           net.Conn
 	r            *bufio.Reader
@@ -47,16 +49,33 @@ type lineStream struct {
 	// ways, as opposed to only its sending side.
 	hungUp func() bool
 	onBad  func(code int, reason string)
-	// keepParams hands requests on with their params kept as written
-	// (see keepParams).
+	// keepParams hands requests that are not plain on with their params
+	// kept as written (see keepParams).
 	keepParams bool
+	// serveInline answers a plain request itself, or reports false and
+	// lets the library have it.
+	serveInline func(plainRequest) bool
 
 	buf []byte // the line being assembled, when it spans reads
+	env []byte // the envelope handed to the library (see scanRequest)
+
+	// pending holds the params of the request ReadObject handed on last,
+	// until conn.Handle takes them (see scanRequest).
+	pmu     sync.Mutex
+	seq     uint64
+	pending pendingParams
 
 	dmu     sync.Mutex // orders Stop against the arming of read deadlines
 	stopped bool
 
-	wmu sync.Mutex
+	// Moving a deadline costs a timer update, as much as the rest of a
+	// small request, so deadlines move only when they must (see arm and
+	// write). lastData and readBy belong to the reading goroutine.
+	lastData time.Time // when the last line, or a buffer of one, was read
+	readBy   time.Time // the read deadline set; zero once it fired
+
+	wmu     sync.Mutex
+	writeBy time.Time // the write deadline set
 }
 
 // errLineTooLong ends a connection whose client sent an oversized line.
@@ -76,6 +95,8 @@ func newLineStream(nc net.Conn, maxLine int, idle, writeTimeout time.Duration) *
 		waitIdle:     func() {},
 		hungUp:       func() bool { return false },
 		onBad:        func(int, string) {},
+		serveInline:  func(plainRequest) bool { return false },
+		lastData:     time.Now(),
 	}
 }
 
@@ -90,6 +111,17 @@ func (s *lineStream) ReadObject(v any) error {
 		if len(line) == 0 {
 			continue
 		}
+		if r, ok := scanRequest(line); ok {
+			if s.serveInline(r) {
+				continue
+			}
+			s.pmu.Lock()
+			s.seq++
+			s.pending = pendingParams{set: true, seq: s.seq, params: bytes.Clone(r.params)}
+			s.env = r.envelope(s.env[:0], s.seq)
+			s.pmu.Unlock()
+			return json.Unmarshal(s.env, v)
+		}
 		if code, msg, id := checkRequest(line); code != 0 {
 			s.onBad(code, msg)
 			if err := s.writeError(id, code, msg); err != nil {
@@ -97,6 +129,9 @@ func (s *lineStream) ReadObject(v any) error {
 			}
 			continue
 		}
+		s.pmu.Lock()
+		s.pending = pendingParams{}
+		s.pmu.Unlock()
 		if s.keepParams {
 			if line, err = keepParams(line); err != nil {
 				return err
@@ -104,6 +139,40 @@ func (s *lineStream) ReadObject(v any) error {
 		}
 		return json.Unmarshal(line, v)
 	}
+}
+
+// pendingParams are the params of a plain request, kept from the library.
+type pendingParams struct {
+	set    bool
+	seq    uint64
+	params json.RawMessage // nil when the request has none
+}
+
+// errLostParams means that a request is not the one whose params the
+// stream kept: the library served requests out of the order it read them.
+var errLostParams = errors.New("the params of the request were lost")
+
+// params returns the params of req, which ReadObject just handed the
+// library: those it kept for a plain request, or else those the library
+// decoded.
+func (s *lineStream) params(req *jsonrpc2.Request) (json.RawMessage, error) {
+	s.pmu.Lock()
+	p := s.pending
+	s.pending = pendingParams{}
+	s.pmu.Unlock()
+	if !p.set {
+		if s.keepParams {
+			return requestParams(req)
+		}
+		if req.Params == nil {
+			return nil, nil
+		}
+		return *req.Params, nil
+	}
+	if req.Meta == nil || string(*req.Meta) != strconv.FormatUint(p.seq, 10) {
+		return nil, errLostParams
+	}
+	return p.params, nil
 }
 
 // readLine returns the next line, without copying it when it arrived whole.
@@ -116,6 +185,9 @@ func (s *lineStream) readLine() ([]byte, error) {
 			return nil, io.EOF
 		}
 		chunk, err := s.r.ReadSlice('\n')
+		if err == nil || errors.Is(err, bufio.ErrBufferFull) {
+			s.lastData = time.Now()
+		}
 		if err == nil && len(s.buf) == 0 {
 			if len(chunk) > s.maxLine {
 				return nil, s.tooLong()
@@ -136,8 +208,13 @@ func (s *lineStream) readLine() ([]byte, error) {
 				s.waitIdle()
 				return nil, io.EOF
 			}
+			s.readBy = time.Time{}
 			if len(s.buf) == 0 && s.busy() {
+				s.lastData = time.Now()
 				continue // waiting on our answers is not idleness
+			}
+			if time.Since(s.lastData) < s.idle {
+				continue // a deadline set before the last read, not moved since
 			}
 			return nil, errIdle
 		case errors.Is(err, io.EOF) && len(s.buf) > 0:
@@ -175,8 +252,11 @@ func (s *lineStream) finishAfterEOF() {
 	}
 }
 
-// arm sets the idle deadline for the next read, unless the stream was
-// stopped.
+// arm sees that the next read has a deadline, unless the stream was
+// stopped. The connection is idle once nothing came for the idle timeout
+// since lastData; the deadline set is moved there only when it would
+// fire early by more than half the timeout, and readLine, when it fires
+// early, reads again.
 func (s *lineStream) arm() bool {
 	s.dmu.Lock()
 	defer s.dmu.Unlock()
@@ -184,7 +264,10 @@ func (s *lineStream) arm() bool {
 		return false
 	}
 	if s.idle > 0 {
-		_ = s.nc.SetReadDeadline(time.Now().Add(s.idle))
+		if due := s.lastData.Add(s.idle); s.readBy.IsZero() || due.Sub(s.readBy) > s.idle/2 {
+			s.readBy = due
+			_ = s.nc.SetReadDeadline(due)
+		}
 	}
 	return true
 }
@@ -340,6 +423,32 @@ func (s *lineStream) writeError(id json.RawMessage, code int, msg string) error 
 	return s.write(b)
 }
 
+// reply writes the answer to a request, its result or e, as the library
+// would write a jsonrpc2.Response, with the result encoded already.
+func (s *lineStream) reply(id jsonrpc2.ID, result json.RawMessage, e *jsonrpc2.Error) error {
+	b := make([]byte, 0, len(result)+64)
+	b = append(b, `{"id":`...)
+	if id.IsString {
+		sid, err := json.Marshal(id.Str)
+		if err != nil {
+			return err
+		}
+		b = append(b, sid...)
+	} else {
+		b = strconv.AppendUint(b, id.Num, 10)
+	}
+	if e != nil {
+		je, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		b = append(append(b, `,"error":`...), je...)
+	} else {
+		b = append(append(b, `,"result":`...), result...)
+	}
+	return s.write(unescapeHTML(append(b, `,"jsonrpc":"2.0"}`...)))
+}
+
 // WriteObject writes v as one line.
 func (s *lineStream) WriteObject(v any) error {
 	b, err := json.Marshal(v)
@@ -396,7 +505,12 @@ func (s *lineStream) write(b []byte) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	if s.writeTimeout > 0 {
-		_ = s.nc.SetWriteDeadline(time.Now().Add(s.writeTimeout))
+		// Each write gets from the write timeout to half as much again:
+		// the deadline moves on only when less than the timeout is left.
+		if now := time.Now(); s.writeBy.Sub(now) < s.writeTimeout {
+			s.writeBy = now.Add(s.writeTimeout * 3 / 2)
+			_ = s.nc.SetWriteDeadline(s.writeBy)
+		}
 	}
 	if _, err := s.nc.Write(append(b, '\n')); err != nil {
 		// A client that does not read its replies: let it go rather than

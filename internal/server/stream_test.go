@@ -101,14 +101,31 @@ func (h *streamHarness) noReply(t *testing.T) {
 	_ = h.client.SetReadDeadline(time.Time{})
 }
 
-// read returns the next request the stream hands on.
+// read returns the next request the stream hands on, as the server gets
+// it: what the library decodes, with the params the stream kept for it,
+// written out as a line with the members in the order jsonrpc, id, method,
+// params.
 func (h *streamHarness) read(t *testing.T) json.RawMessage {
 	t.Helper()
-	var raw json.RawMessage
-	if err := h.s.ReadObject(&raw); err != nil {
+	var req jsonrpc2.Request
+	if err := h.s.ReadObject(&req); err != nil {
 		t.Fatalf("ReadObject: %v", err)
 	}
-	return raw
+	params, err := h.s.params(&req)
+	if err != nil {
+		t.Fatalf("params: %v", err)
+	}
+	line := `{"jsonrpc":"2.0"`
+	if !req.Notif {
+		id, _ := req.ID.MarshalJSON()
+		line += `,"id":` + string(id)
+	}
+	m, _ := json.Marshal(req.Method)
+	line += `,"method":` + string(m)
+	if params != nil {
+		line += `,"params":` + string(params)
+	}
+	return json.RawMessage(line + "}")
 }
 
 // readErr returns the error that ends reading, failing if a request comes
@@ -616,5 +633,57 @@ func TestRepliesCarryHTMLCharactersUnescaped(t *testing.T) {
 				t.Fatalf("%s and %s do not mean the same", got, tt.in)
 			}
 		})
+	}
+}
+
+// deadlineCounter counts the deadlines set on a connection.
+type deadlineCounter struct {
+	net.Conn
+	mu           sync.Mutex
+	reads, write int
+}
+
+func (c *deadlineCounter) SetReadDeadline(t time.Time) error {
+	c.mu.Lock()
+	c.reads++
+	c.mu.Unlock()
+	return c.Conn.SetReadDeadline(t)
+}
+
+func (c *deadlineCounter) SetWriteDeadline(t time.Time) error {
+	c.mu.Lock()
+	c.write++
+	c.mu.Unlock()
+	return c.Conn.SetWriteDeadline(t)
+}
+
+// TestStreamMovesDeadlinesOnlyWhenItMust: moving a deadline costs a timer
+// update, as much as the rest of a small request; a busy connection keeps
+// its deadlines while they are far enough off.
+func TestStreamMovesDeadlinesOnlyWhenItMust(t *testing.T) {
+	server, client := socketPair(t)
+	counted := &deadlineCounter{Conn: server}
+	s := newLineStream(counted, 1<<20, time.Minute, time.Minute)
+	go func() {
+		for range 100 {
+			if _, err := io.WriteString(client, goodRequest+"\n"); err != nil {
+				return
+			}
+		}
+	}()
+	go func() { _, _ = io.Copy(io.Discard, client) }()
+	for range 100 {
+		var raw json.RawMessage
+		if err := s.ReadObject(&raw); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.write([]byte(`{"jsonrpc":"2.0","id":99,"result":1}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	counted.mu.Lock()
+	defer counted.mu.Unlock()
+	if counted.reads > 2 || counted.write > 2 {
+		t.Fatalf("100 requests and answers set %d read and %d write deadlines, want 1 or 2 of each", counted.reads, counted.write)
 	}
 }

@@ -2,7 +2,6 @@ package testenv
 
 import (
 	"context"
-	"fmt"
 	"net/url"
 	"os"
 	"os/exec"
@@ -36,35 +35,10 @@ type Process struct {
 	done  chan struct{}
 }
 
-var orgdBinary struct {
-	once sync.Once
-	path string
-	err  error
-}
-
-// orgd builds cmd/orgd once per test process, with make build's -trimpath
-// so that the build cache of make test serves it.
+// orgd returns the path of cmd/orgd, built once per test process.
 func orgd(t testing.TB) string {
 	t.Helper()
-	orgdBinary.once.Do(func() {
-		dir, err := os.MkdirTemp("", "orgd-bin")
-		if err != nil {
-			orgdBinary.err = err
-			return
-		}
-		path := filepath.Join(dir, "orgd")
-		cmd := exec.Command(goTool(), "build", "-trimpath", "-o", path, "github.com/orgd/orgd/cmd/orgd")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			orgdBinary.err = fmt.Errorf("build orgd: %w\n%s", err, out)
-			return
-		}
-		orgdBinary.path = path
-	})
-	if orgdBinary.err != nil {
-		t.Fatal(orgdBinary.err)
-	}
-	return orgdBinary.path
+	return orgdCommand.build(t, "github.com/orgd/orgd/cmd/orgd")
 }
 
 // ProcessOptions change what StartProcessWith starts.

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -26,45 +25,11 @@ type StoreProcess struct {
 	stdin     io.WriteCloser
 }
 
-var storeBinary struct {
-	once sync.Once
-	path string
-	err  error
-}
-
-// storeproc builds the storeproc command once per test process, without the
-// race detector, into a private directory.
+// storeproc returns the path of the store process command, built once per
+// test process without the race detector.
 func storeproc(t testing.TB) string {
 	t.Helper()
-	storeBinary.once.Do(func() {
-		dir, err := os.MkdirTemp("", "orgd-storeproc")
-		if err != nil {
-			storeBinary.err = err
-			return
-		}
-		path := filepath.Join(dir, "storeproc")
-		// The flags of make build, so that the build cache serves both.
-		cmd := exec.Command(goTool(), "build", "-trimpath", "-o", path, "github.com/orgd/orgd/internal/testenv/storeproc")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			storeBinary.err = fmt.Errorf("build storeproc: %w\n%s", err, out)
-			return
-		}
-		storeBinary.path = path
-	})
-	if storeBinary.err != nil {
-		t.Fatal(storeBinary.err)
-	}
-	return storeBinary.path
-}
-
-func goTool() string {
-	if p := filepath.Join(os.Getenv("GOROOT"), "bin", "go"); os.Getenv("GOROOT") != "" {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	return "go"
+	return storeCommand.build(t, "github.com/orgd/orgd/internal/testenv/storeproc")
 }
 
 // StartStoreProcess starts the engine in a child process on dir and stops
@@ -169,7 +134,7 @@ func sharedStore(t testing.TB) string {
 	t.Helper()
 	storeproc(t)
 	shared.once.Do(func() {
-		dir, err := os.MkdirTemp("", "orgd-store")
+		dir, err := processDir(storePrefix)
 		if err != nil {
 			shared.err = err
 			return

@@ -67,7 +67,7 @@ func (m Model) body(height int) (body, title string, help keymap.Help) {
 		if top != nil {
 			under = top.View()
 		}
-		return layout.Overlay(under, m.login.View(), m.width, height), "Log in", m.login.Help()
+		return layout.Overlay(under, m.login.View(), m.width, height), m.login.Title(), m.login.Help()
 	case top == nil:
 		return "", "", keymap.Help{}
 	case m.help:

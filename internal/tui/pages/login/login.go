@@ -121,6 +121,14 @@ func (m Model) Err() string { return m.err }
 // Busy reports whether a login is under way.
 func (m Model) Busy() bool { return m.busy }
 
+// Title names the dialog for the title bar.
+func (m Model) Title() string {
+	if m.mode == FirstRun {
+		return "First run"
+	}
+	return "Log in"
+}
+
 // Help returns the dialog's bindings.
 func (m Model) Help() keymap.Help {
 	return m.keys.LoginHelp(m.canFirstRun || m.mode == FirstRun, m.mode == FirstRun)
