@@ -174,10 +174,11 @@ func TestTwoProcessesFollowEachOtherWithinTheRefreshInterval(t *testing.T) {
 	// A change is seen at the first poll after it, one interval at most,
 	// plus what that poll takes: each tick writes the heartbeat, then
 	// reads the version counter and the change, which on a test machine
-	// whose CPUs are busy with other tests can take seconds. The test logs
-	// what it measured; it fails only past five intervals, which still
-	// tells a poll from the full reload (every 30 intervals).
-	const limit = 5 * refresh
+	// whose CPUs are busy with other tests can take seconds (5 s was seen
+	// once). The test logs what it measured; it fails only past ten
+	// intervals, which still tells a poll from the full reload (every 30
+	// intervals).
+	const limit = 10 * refresh
 	a, b := twoProcesses(t, refresh)
 	ctx := ctxT(t)
 	ca, cb := &rpc.Client{Addr: a.Addr}, &rpc.Client{Addr: b.Addr}
