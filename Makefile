@@ -49,7 +49,7 @@ define run-fuzz
 done
 endef
 
-.PHONY: all build run test test-short fuzz tmux vet fmt-check clean bench
+.PHONY: all build run test test-short fuzz reliability tmux vet fmt-check clean bench
 
 all: build
 
@@ -72,6 +72,25 @@ test: tmux
 	CGO_ENABLED=0 $(GO) build -trimpath ./cmd/... ./internal/testenv/storeproc
 	$(GO) test -race -count=1 -timeout 15m ./...
 	$(call run-fuzz,$(FUZZ_SHORT))
+
+# The fault and load tests, which make test runs small. `make reliability`
+# runs them at full size and writes the load test's latency table (p50
+# and p99 per method) to RELIABILITY_REPORT.
+RELIABILITY_TESTS  := TestKillDuringBurstsLosesNothing|TestLoadMixedWorkload|TestStoreKilledMidLoadLeavesNothingHalfDone|TestStoreOutageFailsFastAndRecovers|TestAClientThatNeverReadsCannotGrowOrgdsMemory|TestIdleConnectionsAreClosedEvenMidLine|TestMaxConnsIsEnforcedWithAClearError|TestTwoProcessesFollowEachOtherWithinTheRefreshInterval|TestTwoDaemonsOnOneStoreSeeEachOthersChanges|TestConcurrentCreatesOnTwoDaemonsMakeExactlyOne|TestCrashDuring.*|TestReconcileRepairsWithoutARestart|TestTheStatusBarShowsAStoreOutageAndItsEnd
+CRASH_TRIALS       ?= 50
+LOAD_SECONDS       ?= 60
+RELIABILITY_REPORT ?= $(BIN)/reliability-load.md
+
+## reliability: the fault and load tests at full size: CRASH_TRIALS (50)
+## kill -9 trials, LOAD_SECONDS (60) of 200 connections, without the race
+## detector so that latencies mean something; the latency table goes to
+## RELIABILITY_REPORT (bin/reliability-load.md)
+reliability:
+	@mkdir -p $(dir $(RELIABILITY_REPORT))
+	CGO_ENABLED=0 $(GO) build -trimpath ./cmd/... ./internal/testenv/storeproc
+	ORGD_CRASH_TRIALS=$(CRASH_TRIALS) ORGD_LOAD_SECONDS=$(LOAD_SECONDS) ORGD_LOAD_REPORT=$(abspath $(RELIABILITY_REPORT)) \
+		$(GO) test -count=1 -timeout 60m -v -run '^($(RELIABILITY_TESTS))$$' ./internal/daemon/ ./internal/tui/
+	@echo "load report: $(RELIABILITY_REPORT)"
 
 ## fuzz: each fuzz target for FUZZTIME (default 60s), one after the other
 fuzz:

@@ -2,7 +2,12 @@ package daemon_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
 	"os"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -66,5 +71,181 @@ func TestStoreOutageFailsFastAndRecovers(t *testing.T) {
 		return err == nil && h.Store.OK
 	})
 	create(t, c, op, "Globex")
+	checkClean(t, d)
+}
+
+// outageWorker makes changes to organizations of its own until stop is
+// closed, through a store that goes away and comes back. A change that
+// fails with -32050 joins uncertain, and the worker goes on with a new
+// organization: how that change ends is up to orgd's repair. It returns
+// the slowest -32050.
+func outageWorker(ctx context.Context, t *testing.T, c *rpc.Client, op string, rng *rand.Rand, prefix string,
+	m *crashModel, stop <-chan struct{}, uncertain *[]*crashOp) (slowest time.Duration, failed int) {
+	var current string
+	for k := 0; ; k++ {
+		select {
+		case <-stop:
+			return slowest, failed
+		default:
+		}
+		var o crashOp
+		switch r := rng.IntN(100); {
+		case current == "" || r < 10:
+			o = crashOp{kind: "create", name: fmt.Sprintf("%s N%d", prefix, k)}
+		case r < 60:
+			o = crashOp{kind: "insert", name: current, docs: int64(1 + rng.IntN(40))}
+		case r < 80:
+			o = crashOp{kind: "rename", name: current, newName: fmt.Sprintf("%s N%d", prefix, k)}
+		default:
+			o = crashOp{kind: "delete", name: current}
+		}
+		start := time.Now()
+		var err error
+		switch o.kind {
+		case "create":
+			_, err = c.CreateOrg(ctx, rpc.OrgCreateParams{Token: op, Name: o.name, AdminEmail: adminEmail(o.name), AdminPassword: adminPassword})
+			if err == nil {
+				m.set(o.name, 0)
+				current = o.name
+			}
+		case "insert":
+			docs := make([]json.RawMessage, o.docs)
+			for i := range docs {
+				docs[i] = json.RawMessage(fmt.Sprintf(`{"k":%d,"i":%d}`, k, i))
+			}
+			_, err = c.InsertDocuments(ctx, rpc.DataInsertParams{Token: op, Org: o.name, Documents: docs})
+			if err == nil {
+				m.add(o.name, o.docs)
+			}
+		case "rename":
+			newName := o.newName
+			_, err = c.UpdateOrg(ctx, rpc.OrgUpdateParams{Token: op, Name: o.name, NewName: &newName})
+			if err == nil {
+				m.rename(o.name, o.newName)
+				current = o.newName
+			}
+		case "delete":
+			err = c.DeleteOrg(ctx, op, o.name)
+			if err == nil {
+				m.remove(o.name)
+				current = ""
+			}
+		}
+		switch rpc.ErrorCode(err) {
+		case 0:
+			if err == nil {
+				m.mu.Lock()
+				m.acked++
+				m.mu.Unlock()
+			} else {
+				t.Errorf("%s %q: %v", o.kind, o.name, err)
+				return slowest, failed
+			}
+		case rpc.CodeStoreUnavailable:
+			slowest = max(slowest, time.Since(start))
+			failed++
+			*uncertain = append(*uncertain, &o)
+			current = ""
+			// Some pause, as a client that was told the store is down.
+			time.Sleep(20 * time.Millisecond)
+		default:
+			t.Errorf("%s %q during a store outage: %v", o.kind, o.name, err)
+			return slowest, failed
+		}
+	}
+}
+
+// TestStoreKilledMidLoadLeavesNothingHalfDone kills the store's process
+// (SIGKILL) while clients create, rename, delete and insert documents, and
+// starts it again: every change fails fast with -32050 or succeeds,
+// system.health reports the outage, orgd recovers on its own, and once it
+// has, every acknowledged change is there, every failed one is whole one
+// way or the other, no organization is left in a transitional state, and
+// orgd check is clean.
+func TestStoreKilledMidLoadLeavesNothingHalfDone(t *testing.T) {
+	if os.Getenv(testenv.MongoURIEnv) != "" {
+		t.Skip("this test kills and restarts its own store: it runs on the embedded engine only")
+	}
+	t.Parallel()
+	const storeTimeout = time.Second
+	sp := testenv.StartStoreProcess(t, testenv.ShortDir(t))
+	d := testenv.Start(t, testenv.Options{Embedded: true, Configure: func(c *daemon.Config) {
+		c.MongoURI = sp.URI
+		c.StoreTimeout = storeTimeout
+	}})
+	c := d.Client(t)
+	op := d.Operator(t)
+	m := &crashModel{docs: map[string]int64{}}
+	for _, name := range []string{"Steady A", "Steady B"} {
+		create(t, c, op, name)
+		m.set(name, int64(len(fill(t, d, "org_"+strings.ReplaceAll(strings.ToLower(name), " ", "_"), 100))))
+	}
+
+	const workers = 6
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	uncertain := make([][]*crashOp, workers)
+	slowest := make([]time.Duration, workers)
+	failed := make([]int, workers)
+	for w := range workers {
+		rng := rand.New(rand.NewPCG(uint64(w), 11))
+		wc := &rpc.Client{Addr: d.Addr}
+		defer wc.Close()
+		wg.Go(func() {
+			slowest[w], failed[w] = outageWorker(ctxT(t), t, wc, op, rng, fmt.Sprintf("W%d", w), m, stop, &uncertain[w])
+		})
+	}
+	time.Sleep(time.Second)
+	sp.Kill()
+	waitFor(t, "system.health to report the store down", func() bool {
+		h, err := c.Health(ctxT(t))
+		return err == nil && !h.Store.OK && h.Status == "degraded"
+	})
+	time.Sleep(1500 * time.Millisecond) // the clients keep going through the outage
+	sp.Restart(t)
+	waitFor(t, "system.health to report the store back", func() bool {
+		h, err := c.Health(ctxT(t))
+		return err == nil && h.Store.OK
+	})
+	time.Sleep(time.Second) // and a while with the store back
+	close(stop)
+	wg.Wait()
+
+	var worst time.Duration
+	var fails int
+	for w := range workers {
+		worst = max(worst, slowest[w])
+		fails += failed[w]
+	}
+	t.Logf("%d changes acknowledged, %d failed with -32050, the slowest of those after %s", m.acked, fails, worst.Round(time.Millisecond))
+	if fails == 0 {
+		t.Error("no change failed: the outage did not happen under load")
+	}
+	// Server selection is bounded by --store-timeout; a change may wait on
+	// it a few times (its intent, then undoing it), never for the request
+	// deadline (30 s).
+	if worst > 5*storeTimeout {
+		t.Errorf("a change took %s to fail with the store down; --store-timeout is %s", worst, storeTimeout)
+	}
+
+	// orgd repairs what the outage cut short within its refresh interval.
+	waitFor(t, "orgd to repair what the outage left half-done", func() bool {
+		problems, err := d.Store().Check(ctxT(t))
+		return err == nil && len(problems) == 0
+	})
+	// The contract says a -32050 did nothing; a change whose store went
+	// away after its commit point is finished by the repair instead, so
+	// count those.
+	tookEffect := 0
+	for _, us := range uncertain {
+		for _, o := range us {
+			if settle(t, c, op, o, m) {
+				tookEffect++
+				t.Logf("%s %q (%d documents) failed with -32050 but took effect", o.kind, o.name, o.docs)
+			}
+		}
+	}
+	t.Logf("of the %d changes that failed with -32050, %d took effect after all (finished by the repair)", fails, tookEffect)
+	verifyCrashModel(t, c, op, m)
 	checkClean(t, d)
 }

@@ -29,15 +29,36 @@ type Process struct {
 	// LogScan scans its log, written at debug level, for secrets; a leak
 	// fails the test.
 	LogScan *LogScanner
+	// DataDir is its data directory (its key file is jwt.key there).
+	DataDir string
 
-	cmd  *exec.Cmd
-	done chan struct{}
+	args  []string
+	log   *strings.Builder
+	logMu *sync.Mutex
+	cmd   *exec.Cmd
+	done  chan struct{}
 }
 
 // orgd returns the path of cmd/orgd, built once per test process.
 func orgd(t testing.TB) string {
 	t.Helper()
 	return orgdCommand.build(t, "github.com/orgd/orgd/cmd/orgd")
+}
+
+// ProcessOptions change what StartProcessWith starts.
+type ProcessOptions struct {
+	// MongoURI and DB put the process on a store that already runs
+	// (another process's, to run several daemons on one store); by
+	// default it gets the MongoDB of ORGD_TEST_MONGO_URI or else its own
+	// embedded store.
+	MongoURI, DB string
+	// JWTKeyFile shares a signing key between daemons.
+	JWTKeyFile string
+	// RefreshInterval is --refresh-interval (200ms when zero).
+	RefreshInterval time.Duration
+	// Flags are more flags of orgd serve (a --listen adds an address;
+	// Addr stays the Unix socket).
+	Flags []string
 }
 
 // StartProcess starts orgd serve in a child process, on the MongoDB of
@@ -47,13 +68,30 @@ func orgd(t testing.TB) string {
 // the test's log on failure, and is scanned for secrets (see WatchLog).
 func StartProcess(t testing.TB, extra ...string) *Process {
 	t.Helper()
-	cfg := Config(t, Options{Embedded: os.Getenv(MongoURIEnv) == ""})
-	var log strings.Builder
-	var logMu sync.Mutex
+	return StartProcessWith(t, ProcessOptions{Flags: extra})
+}
+
+// StartProcessWith starts orgd serve in a child process as o says, and
+// stops it when the test ends. Its log goes to the test's log on failure.
+func StartProcessWith(t testing.TB, o ProcessOptions) *Process {
+	t.Helper()
+	cfg := Config(t, Options{Embedded: o.MongoURI != "" || os.Getenv(MongoURIEnv) == ""})
+	if o.MongoURI != "" {
+		cfg.MongoURI, cfg.DB = o.MongoURI, o.DB
+		if cfg.DB == "" {
+			cfg.DB = UniqueDB(t)
+		}
+	}
+	if o.RefreshInterval > 0 {
+		cfg.RefreshInterval = o.RefreshInterval
+	}
 	args := []string{"serve", "--listen", cfg.Listen[0], "--data-dir", cfg.DataDir, "--db", cfg.DB,
 		"--bcrypt-cost", "10", "--refresh-interval", cfg.RefreshInterval.String(), "--store-timeout", cfg.StoreTimeout.String(),
 		"--log-level", "debug"}
-	args = append(args, extra...)
+	if o.JWTKeyFile != "" {
+		args = append(args, "--jwt-key-file", o.JWTKeyFile)
+	}
+	args = append(args, o.Flags...)
 	uri := cfg.MongoURI
 	if uri != "" {
 		args = append(args, "--mongo-uri", uri)
@@ -61,33 +99,36 @@ func StartProcess(t testing.TB, extra ...string) *Process {
 		// The embedded engine's socket, which other clients may use too.
 		uri = (&url.URL{Scheme: "mongodb", Host: filepath.Join(cfg.DataDir, embedded.Dir, "mongo.sock"), Path: "/"}).String()
 	}
-	cmd := exec.Command(orgd(t), args...)
+	p := &Process{Addr: cfg.Listen[0], MongoURI: uri, DB: cfg.DB, DataDir: cfg.DataDir, args: args, log: &strings.Builder{}, logMu: &sync.Mutex{}}
+	// One scan across restarts. Registered before the cleanup that stops
+	// orgd, its check runs after it.
+	p.LogScan = WatchLog(t)
+	t.Cleanup(func() {
+		p.stop()
+		if t.Failed() {
+			p.logMu.Lock()
+			t.Logf("orgd's log:\n%s", p.log.String())
+			p.logMu.Unlock()
+		}
+	})
+	p.start(t)
+	return p
+}
+
+// start runs orgd with p's arguments and waits until it answers.
+func (p *Process) start(t testing.TB) {
+	t.Helper()
+	cmd := exec.Command(orgd(t), p.args...)
 	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET=")
-	// Registered before the cleanup that stops orgd, the scan's check
-	// runs after it.
-	scan := WatchLog(t)
-	w := io.MultiWriter(lockedWriter{mu: &logMu, b: &log}, scan)
+	w := io.MultiWriter(lockedWriter{mu: p.logMu, b: p.log}, p.LogScan)
 	cmd.Stdout, cmd.Stderr = w, w
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start orgd: %v", err)
 	}
-	p := &Process{Addr: cfg.Listen[0], MongoURI: uri, DB: cfg.DB, LogScan: scan, cmd: cmd, done: make(chan struct{})}
-	go func() { _ = cmd.Wait(); close(p.done) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-p.done:
-		case <-time.After(30 * time.Second):
-			_ = cmd.Process.Kill()
-			<-p.done
-		}
-		if t.Failed() {
-			logMu.Lock()
-			t.Logf("orgd's log:\n%s", log.String())
-			logMu.Unlock()
-		}
-	})
+	done := make(chan struct{})
+	p.cmd, p.done = cmd, done
+	go func() { _ = cmd.Wait(); close(done) }()
 	c := &rpc.Client{Addr: p.Addr}
 	defer c.Close()
 	deadline := time.Now().Add(30 * time.Second)
@@ -96,13 +137,13 @@ func StartProcess(t testing.TB, extra ...string) *Process {
 		_, err := c.Health(ctx)
 		cancel()
 		if err == nil {
-			return p
+			return
 		}
 		select {
-		case <-p.done:
-			logMu.Lock()
-			defer logMu.Unlock()
-			t.Fatalf("orgd exited at start:\n%s", log.String())
+		case <-done:
+			p.logMu.Lock()
+			defer p.logMu.Unlock()
+			t.Fatalf("orgd exited at start:\n%s", p.log.String())
 		default:
 		}
 		if time.Now().After(deadline) {
@@ -110,6 +151,57 @@ func StartProcess(t testing.TB, extra ...string) *Process {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// stop stops orgd with SIGTERM (SIGKILL after 30 s), if it runs.
+func (p *Process) stop() {
+	if p.cmd == nil {
+		return
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(30 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+	p.cmd = nil
+}
+
+// Kill kills orgd at once (SIGKILL), as a crash or the OOM killer would:
+// nothing of it runs on, not even the embedded engine inside it.
+func (p *Process) Kill() {
+	if p.cmd == nil {
+		return
+	}
+	_ = p.cmd.Process.Kill()
+	<-p.done
+	p.cmd = nil
+}
+
+// Stop stops orgd as systemd would (SIGTERM), waiting for it to finish.
+func (p *Process) Stop() { p.stop() }
+
+// Restart starts orgd again, with the same flags, on the same data
+// directory and store; a running orgd is stopped first.
+func (p *Process) Restart(t testing.TB) {
+	t.Helper()
+	p.stop()
+	p.start(t)
+}
+
+// Binary returns the path of the orgd binary the process runs, for tests
+// that run its other commands (orgd check) on the same store.
+func (p *Process) Binary(t testing.TB) string {
+	t.Helper()
+	return orgd(t)
+}
+
+// Log returns what orgd has logged so far, across restarts.
+func (p *Process) Log() string {
+	p.logMu.Lock()
+	defer p.logMu.Unlock()
+	return p.log.String()
 }
 
 type lockedWriter struct {
