@@ -210,15 +210,18 @@ func (s *Store) tick(ctx context.Context, n int) {
 	defer cancel()
 	s.cursors.sweep(ctx)
 	if !s.exclusive {
-		if err := s.heartbeat(ctx); err != nil {
-			s.log.Debug("heartbeat failed", "error", err)
-			return
-		}
+		// Other daemons' changes first, so that their latency is not the
+		// heartbeat's plus theirs; the heartbeat whatever they gave, so
+		// that a failure to follow never makes this daemon look dead.
 		full := n > 0 && n%fullReloadEvery == 0
 		reloaded := false
 		var err error
 		if full || !s.isStreaming() {
 			reloaded, err = s.follow(ctx, full)
+		}
+		if err := s.heartbeat(ctx); err != nil {
+			s.log.Debug("heartbeat failed", "error", err)
+			return
 		}
 		if err != nil {
 			s.log.Warn("following other daemons failed", "error", err)
