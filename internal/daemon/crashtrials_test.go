@@ -89,6 +89,64 @@ func (m *crashModel) remove(name string) {
 	delete(m.docs, name)
 }
 
+// nextCrashOp picks a worker's next change to its organizations: a create
+// when it has none, else mostly inserts, some renames and deletes.
+func nextCrashOp(rng *rand.Rand, prefix string, k int, current string) crashOp {
+	switch r := rng.IntN(100); {
+	case current == "" || r < 10:
+		return crashOp{kind: "create", name: fmt.Sprintf("%s N%d", prefix, k)}
+	case r < 60:
+		return crashOp{kind: "insert", name: current, docs: int64(1 + rng.IntN(40))}
+	case r < 80:
+		return crashOp{kind: "rename", name: current, newName: fmt.Sprintf("%s N%d", prefix, k)}
+	default:
+		return crashOp{kind: "delete", name: current}
+	}
+}
+
+// send makes the change o, and once it is acknowledged records it in m and
+// returns the organization the worker works on next.
+func (o crashOp) send(ctx context.Context, c *rpc.Client, op string, k int, rng *rand.Rand, m *crashModel) (current string, err error) {
+	defer func() {
+		if err == nil {
+			m.mu.Lock()
+			m.acked++
+			m.mu.Unlock()
+		}
+	}()
+	switch o.kind {
+	case "create":
+		_, err = c.CreateOrg(ctx, rpc.OrgCreateParams{Token: op, Name: o.name, AdminEmail: adminEmail(o.name), AdminPassword: adminPassword})
+		if err == nil {
+			m.set(o.name, 0)
+		}
+		return o.name, err
+	case "insert":
+		docs := make([]json.RawMessage, o.docs)
+		for i := range docs {
+			docs[i] = json.RawMessage(fmt.Sprintf(`{"k":%d,"i":%d,"pad":"%s"}`, k, i, strings.Repeat("x", rng.IntN(200))))
+		}
+		_, err = c.InsertDocuments(ctx, rpc.DataInsertParams{Token: op, Org: o.name, Documents: docs})
+		if err == nil {
+			m.add(o.name, o.docs)
+		}
+		return o.name, err
+	case "rename":
+		newName := o.newName
+		_, err = c.UpdateOrg(ctx, rpc.OrgUpdateParams{Token: op, Name: o.name, NewName: &newName})
+		if err == nil {
+			m.rename(o.name, o.newName)
+		}
+		return o.newName, err
+	default:
+		err = c.DeleteOrg(ctx, op, o.name)
+		if err == nil {
+			m.remove(o.name)
+		}
+		return "", err
+	}
+}
+
 // burstWorker makes changes on a connection of its own, to organizations
 // of its own, until orgd dies under it. It returns the change in flight
 // then, if any.
@@ -97,52 +155,10 @@ func burstWorker(ctx context.Context, t *testing.T, addr, op string, rng *rand.R
 	defer c.Close()
 	var current string // the organization the worker works on
 	for k := 0; ; k++ {
-		var o crashOp
-		switch r := rng.IntN(100); {
-		case current == "" || r < 10:
-			o = crashOp{kind: "create", name: fmt.Sprintf("%s N%d", prefix, k)}
-		case r < 60:
-			o = crashOp{kind: "insert", name: current, docs: int64(1 + rng.IntN(40))}
-		case r < 80:
-			o = crashOp{kind: "rename", name: current, newName: fmt.Sprintf("%s N%d", prefix, k)}
-		default:
-			o = crashOp{kind: "delete", name: current}
-		}
-		var err error
-		switch o.kind {
-		case "create":
-			_, err = c.CreateOrg(ctx, rpc.OrgCreateParams{Token: op, Name: o.name, AdminEmail: adminEmail(o.name), AdminPassword: adminPassword})
-			if err == nil {
-				m.set(o.name, 0)
-				current = o.name
-			}
-		case "insert":
-			docs := make([]json.RawMessage, o.docs)
-			for i := range docs {
-				docs[i] = json.RawMessage(fmt.Sprintf(`{"k":%d,"i":%d,"pad":"%s"}`, k, i, strings.Repeat("x", rng.IntN(200))))
-			}
-			_, err = c.InsertDocuments(ctx, rpc.DataInsertParams{Token: op, Org: o.name, Documents: docs})
-			if err == nil {
-				m.add(o.name, o.docs)
-			}
-		case "rename":
-			newName := o.newName
-			_, err = c.UpdateOrg(ctx, rpc.OrgUpdateParams{Token: op, Name: o.name, NewName: &newName})
-			if err == nil {
-				m.rename(o.name, o.newName)
-				current = o.newName
-			}
-		case "delete":
-			err = c.DeleteOrg(ctx, op, o.name)
-			if err == nil {
-				m.remove(o.name)
-				current = ""
-			}
-		}
+		o := nextCrashOp(rng, prefix, k, current)
+		next, err := o.send(ctx, c, op, k, rng, m)
 		if err == nil {
-			m.mu.Lock()
-			m.acked++
-			m.mu.Unlock()
+			current = next
 			continue
 		}
 		if code := rpc.ErrorCode(err); code != 0 {

@@ -2,7 +2,6 @@ package daemon_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -88,56 +87,15 @@ func outageWorker(ctx context.Context, t *testing.T, c *rpc.Client, op string, r
 			return slowest, failed
 		default:
 		}
-		var o crashOp
-		switch r := rng.IntN(100); {
-		case current == "" || r < 10:
-			o = crashOp{kind: "create", name: fmt.Sprintf("%s N%d", prefix, k)}
-		case r < 60:
-			o = crashOp{kind: "insert", name: current, docs: int64(1 + rng.IntN(40))}
-		case r < 80:
-			o = crashOp{kind: "rename", name: current, newName: fmt.Sprintf("%s N%d", prefix, k)}
-		default:
-			o = crashOp{kind: "delete", name: current}
-		}
+		o := nextCrashOp(rng, prefix, k, current)
 		start := time.Now()
-		var err error
-		switch o.kind {
-		case "create":
-			_, err = c.CreateOrg(ctx, rpc.OrgCreateParams{Token: op, Name: o.name, AdminEmail: adminEmail(o.name), AdminPassword: adminPassword})
-			if err == nil {
-				m.set(o.name, 0)
-				current = o.name
-			}
-		case "insert":
-			docs := make([]json.RawMessage, o.docs)
-			for i := range docs {
-				docs[i] = json.RawMessage(fmt.Sprintf(`{"k":%d,"i":%d}`, k, i))
-			}
-			_, err = c.InsertDocuments(ctx, rpc.DataInsertParams{Token: op, Org: o.name, Documents: docs})
-			if err == nil {
-				m.add(o.name, o.docs)
-			}
-		case "rename":
-			newName := o.newName
-			_, err = c.UpdateOrg(ctx, rpc.OrgUpdateParams{Token: op, Name: o.name, NewName: &newName})
-			if err == nil {
-				m.rename(o.name, o.newName)
-				current = o.newName
-			}
-		case "delete":
-			err = c.DeleteOrg(ctx, op, o.name)
-			if err == nil {
-				m.remove(o.name)
-				current = ""
-			}
+		next, err := o.send(ctx, c, op, k, rng, m)
+		if err == nil {
+			current = next
 		}
 		switch rpc.ErrorCode(err) {
 		case 0:
-			if err == nil {
-				m.mu.Lock()
-				m.acked++
-				m.mu.Unlock()
-			} else {
+			if err != nil {
 				t.Errorf("%s %q: %v", o.kind, o.name, err)
 				return slowest, failed
 			}
