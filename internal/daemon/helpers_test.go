@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -100,5 +101,38 @@ func nextEvent(t *testing.T, events <-chan rpc.OrgEvent, keep func(rpc.OrgEvent)
 		case <-timeout:
 			t.Fatal("no event within 10 s")
 		}
+	}
+}
+
+// createContested sends n creates of one organization, "Contested", at
+// once, each on a connection of its own and with an admin email of its
+// own, spread over the daemons at addrs in turn. It fails unless exactly
+// one succeeds and every other is refused as a conflict.
+func createContested(t *testing.T, op string, n int, addrs ...string) {
+	t.Helper()
+	ctx := ctxT(t)
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		addr := addrs[i%len(addrs)]
+		wg.Go(func() {
+			c := &rpc.Client{Addr: addr}
+			defer c.Close()
+			_, errs[i] = c.CreateOrg(ctx, rpc.OrgCreateParams{Token: op, Name: "Contested",
+				AdminEmail: fmt.Sprintf("contested%d@example.com", i), AdminPassword: adminPassword})
+		})
+	}
+	wg.Wait()
+	ok := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case rpc.ErrorCode(err) != rpc.CodeConflict:
+			t.Errorf("create: %v", err)
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d of %d creates of one name on %d daemon(s) succeeded, want exactly 1", ok, n, len(addrs))
 	}
 }

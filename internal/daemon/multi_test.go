@@ -1,10 +1,8 @@
 package daemon_test
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -88,36 +86,7 @@ func TestConcurrentCreatesOnTwoDaemonsMakeExactlyOne(t *testing.T) {
 	op := a.Operator(t)
 	waitFor(t, "b to know a's operator", func() bool { _, err := b.Client(t).Whoami(ctxT(t), op); return err == nil })
 
-	const n = 20
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i := range n {
-		d := a
-		if i%2 == 1 {
-			d = b
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c := &rpc.Client{Addr: d.Addr}
-			defer c.Close()
-			_, errs[i] = c.CreateOrg(ctxT(t), rpc.OrgCreateParams{Token: op, Name: "Contested",
-				AdminEmail: fmt.Sprintf("admin%d@example.com", i), AdminPassword: adminPassword})
-		}()
-	}
-	wg.Wait()
-	ok := 0
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			ok++
-		case rpc.ErrorCode(err) != rpc.CodeConflict:
-			t.Errorf("create: %v", err)
-		}
-	}
-	if ok != 1 {
-		t.Fatalf("%d creates succeeded across two daemons, want exactly 1", ok)
-	}
+	createContested(t, op, 20, a.Addr, b.Addr)
 	for _, d := range []*testenv.Daemon{a, b} {
 		waitFor(t, "both daemons to list exactly one", func() bool {
 			l, err := d.Client(t).ListOrgs(ctxT(t), rpc.OrgListParams{Token: op})
@@ -233,34 +202,7 @@ func TestTwoProcessesFollowEachOtherWithinTheRefreshInterval(t *testing.T) {
 	t.Logf("b saw a's delete after %s", took.Round(time.Millisecond))
 
 	// Concurrent creates of one name, half on each process: exactly one.
-	const n = 10
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i := range n {
-		addr := a.Addr
-		if i%2 == 1 {
-			addr = b.Addr
-		}
-		wg.Go(func() {
-			c := &rpc.Client{Addr: addr}
-			defer c.Close()
-			_, errs[i] = c.CreateOrg(ctx, rpc.OrgCreateParams{Token: op, Name: "Contested",
-				AdminEmail: fmt.Sprintf("contested%d@example.com", i), AdminPassword: adminPassword})
-		})
-	}
-	wg.Wait()
-	ok := 0
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			ok++
-		case rpc.ErrorCode(err) != rpc.CodeConflict:
-			t.Errorf("create: %v", err)
-		}
-	}
-	if ok != 1 {
-		t.Fatalf("%d creates of one name succeeded across two processes, want exactly 1", ok)
-	}
+	createContested(t, op, 10, a.Addr, b.Addr)
 	for _, c := range []*rpc.Client{ca, cb} {
 		within(t, "both processes to list exactly one", limit, func() bool {
 			l, err := c.ListOrgs(ctx, rpc.OrgListParams{Token: op})

@@ -1,9 +1,7 @@
 package daemon_test
 
 import (
-	"fmt"
 	"strings"
-	"sync"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -94,36 +92,7 @@ func TestConcurrentCreatesOfOneNameMakeExactlyOne(t *testing.T) {
 	op := d.Operator(t)
 	ctx := ctxT(t)
 
-	const n = 20
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c := &rpc.Client{Addr: d.Addr} // each its own connection
-			defer c.Close()
-			_, errs[i] = c.CreateOrg(ctx, rpc.OrgCreateParams{Token: op, Name: "Contested",
-				AdminEmail: fmt.Sprintf("admin%d@example.com", i), AdminPassword: adminPassword})
-		}()
-	}
-	wg.Wait()
-	ok := 0
-	for _, err := range errs {
-		switch rpc.ErrorCode(err) {
-		case 0:
-			if err != nil {
-				t.Fatalf("unexpected error: %v", err)
-			}
-			ok++
-		case rpc.CodeConflict:
-		default:
-			t.Errorf("create: %v", err)
-		}
-	}
-	if ok != 1 {
-		t.Fatalf("%d creates succeeded, want exactly 1", ok)
-	}
+	createContested(t, op, 20, d.Addr)
 	l, err := d.Client(t).ListOrgs(ctx, rpc.OrgListParams{Token: op})
 	if err != nil || l.Total != 1 {
 		t.Fatalf("list after the race: %+v, %v", l, err)
