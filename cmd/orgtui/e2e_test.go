@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -42,18 +43,12 @@ func (term *terminal) waitFor(wants ...string) string {
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		screen := term.screen()
-		missing := ""
-		for _, w := range wants {
-			if !strings.Contains(screen, w) {
-				missing = w
-				break
-			}
-		}
-		if missing == "" {
+		missing := slices.IndexFunc(wants, func(w string) bool { return !strings.Contains(screen, w) })
+		if missing < 0 {
 			return screen
 		}
 		if time.Now().After(deadline) {
-			term.t.Fatalf("the screen does not show %q:\n%s", missing, screen)
+			term.t.Fatalf("the screen does not show %q:\n%s", wants[missing], screen)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -80,18 +81,12 @@ func (t *tmuxControl) waitScreen(ctx context.Context, session string, timeout ti
 			return time.Time{}, err
 		}
 		now := time.Now()
-		missing := ""
-		for _, w := range wants {
-			if !strings.Contains(screen, w) {
-				missing = w
-				break
-			}
-		}
-		if missing == "" {
+		missing := slices.IndexFunc(wants, func(w string) bool { return !strings.Contains(screen, w) })
+		if missing < 0 {
 			return now, nil
 		}
 		if now.After(deadline) || ctx.Err() != nil {
-			return time.Time{}, fmt.Errorf("the screen does not show %q:\n%s", missing, screen)
+			return time.Time{}, fmt.Errorf("the screen does not show %q:\n%s", wants[missing], screen)
 		}
 		time.Sleep(time.Millisecond)
 	}

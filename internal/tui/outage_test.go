@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -46,18 +47,12 @@ func (a *liveApp) waitScreen(within time.Duration, wants ...string) {
 	for {
 		a.d.SettleFor(200 * time.Millisecond)
 		screen := a.screen()
-		missing := ""
-		for _, w := range wants {
-			if !strings.Contains(screen, w) {
-				missing = w
-				break
-			}
-		}
-		if missing == "" {
+		missing := slices.IndexFunc(wants, func(w string) bool { return !strings.Contains(screen, w) })
+		if missing < 0 {
 			return
 		}
 		if time.Now().After(deadline) {
-			a.t.Fatalf("after %s the screen does not show %q:\n%s", within, missing, screen)
+			a.t.Fatalf("after %s the screen does not show %q:\n%s", within, wants[missing], screen)
 		}
 	}
 }
