@@ -139,6 +139,9 @@ func TestTheSocketModeKeepsOtherUsersOut(t *testing.T) {
 	if code != 2 || !strings.Contains(errOut, "permission denied") {
 		t.Fatalf("nobody on a 0660 socket: exit %d, stderr %q; want exit 2 (cannot connect), permission denied", code, errOut)
 	}
+	if !strings.Contains(errOut, "add this user to group orgd") {
+		t.Errorf("a refusal by the socket's group does not say which group to join: %q", errOut)
+	}
 
 	// The socket's mode, and nothing else, kept nobody out.
 	if err := os.Chmod(sock, 0o666); err != nil {
