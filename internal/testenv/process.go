@@ -75,6 +75,8 @@ func StartProcess(t testing.TB, extra ...string) *Process {
 // stops it when the test ends. Its log goes to the test's log on failure.
 func StartProcessWith(t testing.TB, o ProcessOptions) *Process {
 	t.Helper()
+	// With a store given, Config need not find one (Embedded keeps it from
+	// choosing one); the given URI replaces what it filled in.
 	cfg := Config(t, Options{Embedded: o.MongoURI != "" || os.Getenv(MongoURIEnv) == ""})
 	if o.MongoURI != "" {
 		cfg.MongoURI, cfg.DB = o.MongoURI, o.DB
