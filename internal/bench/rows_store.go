@@ -199,9 +199,10 @@ func (e *env) rowCreate(ctx context.Context) error {
 		Target:   "≥ 0.8× the direct steps",
 		Result:   verdict(ratio >= 0.8),
 		Note: fmt.Sprintf("Each run is %d creates shared by the clients, in the database that holds the %s seeded organizations, "+
-			"timed from the first start to the last end. orgd's create also writes its intent, claims the slug and the email, activates "+
-			"the organization and writes an audit entry. On the embedded engine both make their collections one at a time (their bcrypt "+
-			"hashes run side by side): each collection made has every other SQLite connection reread the schema of every collection.",
+			"timed from the first start to the last end. orgd's create also writes its intent, claims the slug and the email, writes a "+
+			"commit record, puts the finished organization in place of its intent and writes an audit entry. On the embedded engine both "+
+			"make their collections one at a time (their bcrypt hashes run side by side), and neither updates a document after making "+
+			"one: each collection made has every SQLite connection but the one that made it reread the schema of every collection.",
 			e.o.SlowOps, count(e.seeded)),
 	})
 	return nil

@@ -285,7 +285,7 @@ func TestCreatesAndDeletesOnAnExclusiveStoreRunOneAtATime(t *testing.T) {
 
 	mu.Lock()
 	defer mu.Unlock()
-	create := []string{"create:inserted", "create:claimed-slug", "create:claimed-email", "create:collection"}
+	create := []string{"create:inserted", "create:claimed-slug", "create:claimed-email", "create:collection", "create:committed", "create:replacing"}
 	del := []string{"delete:intent", "delete:dropped", "delete:released"}
 	var want []string
 	for range n {

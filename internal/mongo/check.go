@@ -39,6 +39,10 @@ func (s *Store) Check(ctx context.Context) ([]Problem, error) {
 	if err := findAll(ctx, s, ClaimsCollection, &claims); err != nil {
 		return nil, err
 	}
+	var meta []commitDoc
+	if err := findAll(ctx, s, MetaCollection, &meta); err != nil {
+		return nil, err
+	}
 	names, err := s.db.ListCollectionNames(ctx, bson.D{})
 	if err != nil {
 		return nil, storeErr("list collections", err)
@@ -52,11 +56,21 @@ func (s *Store) Check(ctx context.Context) ([]Problem, error) {
 	add := func(kind, format string, args ...any) {
 		problems = append(problems, Problem{Kind: kind, Detail: fmt.Sprintf(format, args...)})
 	}
+	// Creates past their commit record (commit.go).
+	committed := make(map[string]orgDoc)
+	for _, r := range meta {
+		if id, ok := strings.CutPrefix(r.ID, commitPrefix); ok {
+			committed[id] = r.Org
+		}
+	}
 
 	// What each claim key should belong to.
 	wanted := make(map[string]string)
 	referenced := make(map[string]bool)
 	for _, d := range orgs {
+		if _, ok := committed[d.ID]; ok && d.State == string(org.StateProvisioning) {
+			continue // reported below
+		}
 		if d.State != string(org.StateActive) {
 			add("intent", "organization %q (%s) is %s since %s", d.Name, d.ID, d.State, d.IntentAt.UTC().Format("2006-01-02T15:04:05Z"))
 		}
@@ -71,6 +85,21 @@ func (s *Store) Check(ctx context.Context) ([]Problem, error) {
 		if d.State == string(org.StateActive) && !collections[d.Collection] {
 			add("missing_collection", "organization %q (%s) has no collection %s", d.Name, d.ID, d.Collection)
 		}
+	}
+	// A create past its commit record whose document a crash left
+	// provisioning or deleted: Reconcile finishes it from the record.
+	states := make(map[string]string, len(orgs))
+	for _, d := range orgs {
+		states[d.ID] = d.State
+	}
+	for id, d := range committed {
+		if st, ok := states[id]; ok && st != string(org.StateProvisioning) {
+			continue // finished; only the record is left
+		}
+		add("intent", "organization %q (%s) is created but not finished; orgd finishes it from its commit record at start", d.Name, id)
+		referenced[d.Collection] = true
+		wanted[slugClaim(d.Slug)] = id
+		wanted[emailClaim(d.AdminEmail)] = id
 	}
 	for _, d := range ops {
 		if d.State != string(org.StateActive) {

@@ -22,6 +22,9 @@ import (
 //	create:  insert doc (provisioning) → claim slug → claim email →
 //	         create collection → activate.
 //	         Reconcile rolls back: the create was never acknowledged.
+//	         On an exclusive store, activating is commit record → replace
+//	         doc → delete record (commit.go), and Reconcile rolls forward
+//	         from the record.
 //	rename:  doc renaming/updating with pending target → claim new slug →
 //	         claim new email → rename collection → mark committed →
 //	         release old claims → finalize.
@@ -82,6 +85,9 @@ func (s *Store) CreateOrganization(ctx context.Context, o org.Organization) (_ o
 		return org.Organization{}, err
 	}
 
+	if s.exclusive {
+		return s.commitCreate(ctx, o) // see commit.go
+	}
 	done, err := s.finishIntent(ctx, o.ID, org.StateProvisioning, nil)
 	if err != nil {
 		return org.Organization{}, err

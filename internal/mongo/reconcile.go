@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -19,7 +21,11 @@ import (
 // every intent.
 func (s *Store) Reconcile(ctx context.Context) error {
 	var errs []error
-	for _, id := range s.candidates() {
+	ids, err := s.candidates(ctx)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	for _, id := range ids {
 		if err := s.reconcileOrganization(ctx, id); err != nil {
 			errs = append(errs, fmt.Errorf("organization %s: %w", id, err))
 		}
@@ -37,13 +43,30 @@ func (s *Store) Reconcile(ctx context.Context) error {
 
 // candidates are the organizations the directory shows in an intent, and
 // those whose change failed here (their state in the store is unknown).
-func (s *Store) candidates() []string {
+// The first time, on an exclusive store, they also include the creates
+// with a commit record (see commit.go): a crash may have left one without
+// a document, and so out of the directory.
+func (s *Store) candidates(ctx context.Context) ([]string, error) {
+	var committed []string
+	var err error
+	s.mu.Lock()
+	readRecords := s.exclusive && !s.recordsRead
+	s.mu.Unlock()
+	if readRecords {
+		if committed, err = s.committedIDs(ctx); err == nil {
+			s.mu.Lock()
+			s.recordsRead = true
+			s.mu.Unlock()
+		}
+	}
 	s.mu.Lock()
 	seen := make(map[string]bool, len(s.suspects))
 	ids := make([]string, 0, len(s.suspects))
-	for id := range s.suspects {
-		seen[id] = true
-		ids = append(ids, id)
+	for _, id := range slices.Concat(slices.Collect(maps.Keys(s.suspects)), committed) {
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
 	}
 	s.mu.Unlock()
 	for _, o := range s.dir.Organizations() {
@@ -51,7 +74,7 @@ func (s *Store) candidates() []string {
 			ids = append(ids, o.ID)
 		}
 	}
-	return ids
+	return ids, err
 }
 
 func (s *Store) reconcileOrganization(ctx context.Context, id string) error {
@@ -62,6 +85,12 @@ func (s *Store) reconcileOrganization(ctx context.Context, id string) error {
 	// Rolling a rename back or forth, or a delete on, moves or drops the
 	// collection: data methods wait (see tenant.go).
 	defer s.lockTenant(id)()
+	if restored, err := s.restoreCommitted(ctx, id); err != nil || restored {
+		if err == nil {
+			s.clearSuspect(id)
+		}
+		return err
+	}
 	var d orgDoc
 	err := s.findByID(ctx, s.orgs, id).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {

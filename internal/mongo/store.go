@@ -108,8 +108,10 @@ type Store struct {
 	tenants  map[string]*sync.RWMutex // by organization id; see tenant.go
 	inflight map[string]int           // ids with a change under way in this process
 	suspects map[string]bool
-	seen     int64 // directory version this process has caught up with
-	own      map[int64]bool
+	// recordsRead is set once Reconcile has read the commit records.
+	recordsRead bool
+	seen        int64 // directory version this process has caught up with
+	own         map[int64]bool
 	// streaming is set while a change stream reports other daemons'
 	// changes; polling then only does its periodic full reload.
 	streaming bool
@@ -232,13 +234,17 @@ func unreachable(err error) bool {
 		(mongo.IsTimeout(err) && !errors.Is(err, context.Canceled))
 }
 
+// errFailpoint wraps what the failpoint returns: a change stopped as by a
+// crash.
+var errFailpoint = errors.New("failpoint")
+
 // step calls the failpoint after a step of a change.
 func (s *Store) step(name string) error {
 	if s.failpoint == nil {
 		return nil
 	}
 	if err := s.failpoint(name); err != nil {
-		return fmt.Errorf("failpoint %s: %w", name, err)
+		return fmt.Errorf("%w %s: %w", errFailpoint, name, err)
 	}
 	return nil
 }
@@ -261,6 +267,13 @@ func (s *Store) end(id string, err error) {
 	if err != nil {
 		s.suspects[id] = true
 	}
+}
+
+// suspect has reconcile reread organization id from the store.
+func (s *Store) suspect(id string) {
+	s.mu.Lock()
+	s.suspects[id] = true
+	s.mu.Unlock()
 }
 
 // tryBegin is begin, unless a change to id is already under way here.
