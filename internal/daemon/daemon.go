@@ -58,6 +58,7 @@ func OpenStore(ctx context.Context, cfg Config, log *slog.Logger, o Hooks) (*Sto
 		}
 		st.engine, uri, kind = eng, eng.URI(), mongo.KindEmbedded
 	}
+	own, data := maxConns(kind)
 	s, err := mongo.Open(ctx, mongo.Options{
 		URI:                    uri,
 		Database:               cfg.DB,
@@ -68,7 +69,8 @@ func OpenStore(ctx context.Context, cfg Config, log *slog.Logger, o Hooks) (*Sto
 		Directory:              st.Directory,
 		Logger:                 log.With("component", "store"),
 		Failpoint:              o.Failpoint,
-		MaxConns:               maxConns(kind),
+		MaxConns:               own,
+		DataConns:              data,
 	})
 	if err == nil && st.engine != nil {
 		err = st.engine.IndexIDs(ctx, s.Database(), mongo.OrganizationsCollection, mongo.ClaimsCollection, mongo.OperatorsCollection, mongo.MetaCollection)
@@ -86,21 +88,29 @@ func OpenStore(ctx context.Context, cfg Config, log *slog.Logger, o Hooks) (*Sto
 	return st, nil
 }
 
-// embeddedConns bounds the operations orgd runs at once on the embedded
-// engine. Each of the engine's SQLite connections holds its own copy of
-// the schema of every collection (24 MB, and half a second to read, at
-// 10,000 organizations), and the engine keeps every connection it ever
-// opened: more operations at once would cost memory for good, and time
-// after each create or delete, when every connection rereads the schema.
-const embeddedConns = 4
+// On the embedded engine orgd bounds the operations it runs at once. Each
+// of the engine's SQLite connections holds its own copy of the schema of
+// every collection (24 MB, and a second to read, at 10,000 organizations),
+// and the engine keeps every connection it ever opened; after a collection
+// is made or dropped, every connection but the one that did it rereads the
+// schema before its next statement. orgd's own writes (the directory,
+// claims, commit records, audit, and creating and dropping collections) go
+// through one connection, so that they never run side by side and the
+// statements that follow a new collection run on the connection that made
+// it; the tenants' data has three of its own, so that a slow query does
+// not hold them up.
+const (
+	embeddedConns     = 1
+	embeddedDataConns = 3
+)
 
-// maxConns is the bound on store connections for a store kind: none of
-// orgd's own for MongoDB.
-func maxConns(kind string) int {
+// maxConns is the bound on store connections for a store kind, and on
+// those of the tenants' data: none of orgd's own for MongoDB.
+func maxConns(kind string) (own, data int) {
 	if kind == mongo.KindEmbedded {
-		return embeddedConns
+		return embeddedConns, embeddedDataConns
 	}
-	return 0
+	return 0, 0
 }
 
 // Close disconnects the driver first and then stops the embedded engine,

@@ -19,11 +19,15 @@ func TestReserveProcessorAddsOneAndPutsItBack(t *testing.T) {
 	}
 }
 
-func TestTheEmbeddedStoreRunsAFewOperationsAtOnce(t *testing.T) {
-	if n := maxConns(mongo.KindEmbedded); n < 1 || n > 8 {
-		t.Errorf("orgd runs up to %d operations at once on the embedded engine, want a few", n)
+func TestTheEmbeddedStoreRunsOrgdsWritesOneAtATime(t *testing.T) {
+	own, data := maxConns(mongo.KindEmbedded)
+	if own != 1 {
+		t.Errorf("orgd runs up to %d of its own operations at once on the embedded engine, want 1", own)
 	}
-	if n := maxConns(mongo.KindMongoDB); n != 0 {
-		t.Errorf("orgd bounds a MongoDB at %d connections, want the driver's default", n)
+	if data < 1 || data > 8 {
+		t.Errorf("orgd runs up to %d data operations at once on the embedded engine, want a few", data)
+	}
+	if own, data := maxConns(mongo.KindMongoDB); own != 0 || data != 0 {
+		t.Errorf("orgd bounds a MongoDB at %d and %d connections, want the driver's default", own, data)
 	}
 }

@@ -518,7 +518,7 @@ func (s *Store) finishDelete(ctx context.Context, o org.Organization) error {
 // figures, never a count of the documents.
 func (s *Store) CollectionStats(ctx context.Context, collection string) (org.Stats, error) {
 	var raw bson.Raw
-	err := s.db.RunCommand(ctx, bson.D{{Key: "collStats", Value: collection}}).Decode(&raw)
+	err := s.data.RunCommand(ctx, bson.D{{Key: "collStats", Value: collection}}).Decode(&raw)
 	if err != nil {
 		return org.Stats{}, storeErr("collStats "+collection, err)
 	}

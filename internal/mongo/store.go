@@ -71,17 +71,26 @@ type Options struct {
 	// MaxConns bounds the connections to the store, and so the operations
 	// it runs at once; the driver's default (100) when zero.
 	MaxConns int
+	// DataConns, when set, gives the tenants' data (the data methods and
+	// collStats) connections of their own, at most DataConns; MaxConns then
+	// bounds those of orgd's own collections and of creating, renaming and
+	// dropping tenant collections. When zero, both share one pool.
+	DataConns int
 }
 
 // Store implements org.Store over MongoDB.
 type Store struct {
 	client *mongo.Client
 	db     *mongo.Database
-	orgs   *mongo.Collection
-	ops    *mongo.Collection
-	claims *mongo.Collection
-	meta   *mongo.Collection
-	audit  *mongo.Collection
+	// dataClient holds the connections of Options.DataConns, if any; data
+	// is the database through it, or db.
+	dataClient *mongo.Client
+	data       *mongo.Database
+	orgs       *mongo.Collection
+	ops        *mongo.Collection
+	claims     *mongo.Collection
+	meta       *mongo.Collection
+	audit      *mongo.Collection
 
 	dir       *org.Directory
 	kind      string
@@ -140,23 +149,37 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	copts := options.Client().
-		ApplyURI(o.URI).
-		SetAppName("orgd").
-		SetServerSelectionTimeout(o.ServerSelectionTimeout).
-		SetConnectTimeout(o.ServerSelectionTimeout).
-		SetMonitor(o.Monitor)
-	if o.MaxConns > 0 {
-		copts.SetMaxPoolSize(uint64(o.MaxConns))
+	clientOptions := func(maxConns int) *options.ClientOptions {
+		c := options.Client().
+			ApplyURI(o.URI).
+			SetAppName("orgd").
+			SetServerSelectionTimeout(o.ServerSelectionTimeout).
+			SetConnectTimeout(o.ServerSelectionTimeout).
+			SetMonitor(o.Monitor)
+		if maxConns > 0 {
+			c.SetMaxPoolSize(uint64(maxConns))
+		}
+		return c
 	}
-	client, err := mongo.Connect(copts)
+	client, err := mongo.Connect(clientOptions(o.MaxConns))
 	if err != nil {
 		return nil, fmt.Errorf("connect to store: %w", err)
 	}
 	db := client.Database(o.Database)
+	var dataClient *mongo.Client
+	data := db
+	if o.DataConns > 0 {
+		if dataClient, err = mongo.Connect(clientOptions(o.DataConns)); err != nil {
+			_ = client.Disconnect(context.WithoutCancel(ctx))
+			return nil, fmt.Errorf("connect to store: %w", err)
+		}
+		data = dataClient.Database(o.Database)
+	}
 	s := &Store{
 		client:        client,
 		db:            db,
+		dataClient:    dataClient,
+		data:          data,
 		orgs:          db.Collection(OrganizationsCollection),
 		ops:           db.Collection(OperatorsCollection),
 		claims:        db.Collection(ClaimsCollection),
@@ -177,11 +200,11 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		own:           make(map[int64]bool),
 	}
 	if err := s.Load(ctx); err != nil {
-		_ = client.Disconnect(context.WithoutCancel(ctx))
+		_ = s.disconnect(context.WithoutCancel(ctx))
 		return nil, err
 	}
 	if err := s.detectEngine(ctx); err != nil {
-		_ = client.Disconnect(context.WithoutCancel(ctx))
+		_ = s.disconnect(context.WithoutCancel(ctx))
 		return nil, err
 	}
 	return s, nil
@@ -196,7 +219,15 @@ func (s *Store) Close(ctx context.Context) error {
 		_, _ = s.meta.DeleteOne(dctx, bson.D{{Key: "_id", Value: heartbeatID(s.instance)}})
 		cancel()
 	}
-	return s.client.Disconnect(ctx)
+	return s.disconnect(ctx)
+}
+
+func (s *Store) disconnect(ctx context.Context) error {
+	err := s.client.Disconnect(ctx)
+	if s.dataClient != nil {
+		err = errors.Join(err, s.dataClient.Disconnect(ctx))
+	}
+	return err
 }
 
 // Kind reports "embedded" or "mongodb".
