@@ -15,7 +15,7 @@ import (
 // Problem is a broken invariant found by Check.
 type Problem struct {
 	// Kind is one of "intent", "missing_collection", "orphan_collection",
-	// "orphan_claim", "missing_claim".
+	// "orphan_claim", "missing_claim", "stale_record".
 	Kind   string
 	Detail string
 }
@@ -87,14 +87,22 @@ func (s *Store) Check(ctx context.Context) ([]Problem, error) {
 		}
 	}
 	// A create past its commit record whose document a crash left
-	// provisioning or deleted: Reconcile finishes it from the record.
+	// provisioning, or deleted with its slug still claimed: Reconcile
+	// finishes it from the record. Any other record is left over, with a
+	// password hash in it.
 	states := make(map[string]string, len(orgs))
 	for _, d := range orgs {
 		states[d.ID] = d.State
 	}
+	owners := make(map[string]string, len(claims))
+	for _, c := range claims {
+		owners[c.ID] = c.Owner
+	}
 	for id, d := range committed {
-		if st, ok := states[id]; ok && st != string(org.StateProvisioning) {
-			continue // finished; only the record is left
+		st, ok := states[id]
+		if (ok && st != string(org.StateProvisioning)) || (!ok && owners[slugClaim(d.Slug)] != id) {
+			add("stale_record", "the commit record of organization %q (%s) outlived its create; orgd deletes it at start", d.Name, id)
+			continue
 		}
 		add("intent", "organization %q (%s) is created but not finished; orgd finishes it from its commit record at start", d.Name, id)
 		referenced[d.Collection] = true

@@ -86,12 +86,26 @@ func (s *Store) applyCommit(ctx context.Context, done org.Organization) error {
 		return storeErr("replace organization", err)
 	}
 	s.dir.PutOrganization(done)
-	if _, err := s.meta.DeleteOne(ctx, bson.D{{Key: "_id", Value: commitPrefix + done.ID}}); err != nil {
-		// Harmless: Reconcile finds the organization as the record has it,
-		// and deletes the record.
-		s.log.Debug("commit record left behind", "org_id", done.ID, "error", err)
+	// Even when the request was given up on: a record outlives its use.
+	if err := s.dropCommitRecord(context.WithoutCancel(ctx), done.ID); err != nil {
+		// Reconcile deletes it, seeing the organization finished.
+		s.log.Warn("commit record left behind; reconcile will delete it", "org_id", done.ID, "error", err)
+		s.suspect(done.ID)
 	}
 	return nil
+}
+
+// dropCommitRecord deletes the commit record of organization id, if any.
+// A delete or a rolled-back create drops it too, before the document, so
+// that no record can outlive its organization and bring it back.
+func (s *Store) dropCommitRecord(ctx context.Context, id string) error {
+	if !s.exclusive {
+		return nil // never written there
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_, err := s.meta.DeleteOne(ctx, bson.D{{Key: "_id", Value: commitPrefix + id}})
+	return storeErr("delete commit record", err)
 }
 
 // commitRecord reads the commit record of organization id, if any.
@@ -129,9 +143,11 @@ func (s *Store) committedIDs(ctx context.Context) ([]string, error) {
 }
 
 // restoreCommitted finishes a create that reached its commit record, as
-// the record has it, whatever state a crash left its document in: still
-// provisioning, deleted, or already finished (then only the record is
-// deleted). It reports whether there was a record. The caller holds the
+// the record has it, when a crash left its document provisioning or
+// deleted (and its slug still claimed: the create's, between the two
+// writes that replace the document). Any other record is left over from a
+// create that finished, and is deleted. It reports whether it finished a
+// create; the caller then has nothing left to do. The caller holds the
 // organization's change.
 func (s *Store) restoreCommitted(ctx context.Context, id string) (bool, error) {
 	done, ok, err := s.commitRecord(ctx, id)
@@ -142,13 +158,18 @@ func (s *Store) restoreCommitted(ctx context.Context, id string) (bool, error) {
 	err = s.findByID(ctx, s.orgs, id).Decode(&cur)
 	switch {
 	case errors.Is(err, mongo.ErrNoDocuments):
+		mine, err := s.holds(ctx, slugClaim(done.Slug), id)
+		if err != nil {
+			return false, err
+		}
+		if !mine { // deleted since, claims and all
+			return false, s.dropCommitRecord(ctx, id)
+		}
 	case err != nil:
-		return true, storeErr("read organization", err)
+		return false, storeErr("read organization", err)
 	case cur.State != string(org.StateProvisioning):
-		// Finished before the crash; anything since is newer than the
-		// record.
-		_, err := s.meta.DeleteOne(ctx, bson.D{{Key: "_id", Value: commitPrefix + id}})
-		return true, storeErr("delete commit record", err)
+		// Finished; anything since is newer than the record.
+		return false, s.dropCommitRecord(ctx, id)
 	}
 	s.log.Info("finishing an interrupted create", "org_id", id, "name", done.Name)
 	return true, s.applyCommit(ctx, done)

@@ -73,6 +73,63 @@ func TestReconcileFinishesCommittedCreates(t *testing.T) {
 		})
 	}
 
+	// record writes a commit record for o as one left behind would be.
+	record := func(t *testing.T, s *mongo.Store, o org.Organization) {
+		t.Helper()
+		_, err := s.Database().Collection(mongo.MetaCollection).InsertOne(ctx, bson.D{
+			{Key: "_id", Value: "created:" + o.ID},
+			{Key: "org", Value: bson.D{
+				{Key: "_id", Value: o.ID}, {Key: "name", Value: o.Name}, {Key: "slug", Value: o.Slug},
+				{Key: "collection", Value: o.Collection}, {Key: "admin_email", Value: o.AdminEmail},
+				{Key: "password_hash", Value: o.PasswordHash}, {Key: "state", Value: "active"}, {Key: "rev", Value: o.Rev},
+			}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantStale := func(t *testing.T, s *mongo.Store) {
+		t.Helper()
+		problems, err := s.Check(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(problems) != 1 || problems[0].Kind != "stale_record" {
+			t.Fatalf("check finds %v; want only the stale record", problems)
+		}
+	}
+
+	t.Run("a restore that fails is tried again", func(t *testing.T) {
+		crashed, _ := open("retried", func(s string) error {
+			if s == "create:replacing" {
+				return errCrash
+			}
+			return nil
+		})
+		o := newOrganization("Retried", "retried@example.com")
+		if _, err := crashed.CreateOrganization(ctx, o); !errors.Is(err, errCrash) {
+			t.Fatalf("create: %v, want the simulated crash", err)
+		}
+		failed := false
+		s, dir := open("retried", func(s string) error {
+			if s == "create:replacing" && !failed {
+				failed = true
+				return errCrash
+			}
+			return nil
+		})
+		if err := s.Reconcile(ctx); !errors.Is(err, errCrash) {
+			t.Fatalf("first reconcile: %v, want the simulated failure", err)
+		}
+		if err := s.Reconcile(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got, ok := dir.Organization(o.ID); !ok || got.State != org.StateActive {
+			t.Fatalf("after the second reconcile the directory holds %+v (found %v)", got, ok)
+		}
+		wantClean(ctx, t, s)
+	})
+
 	t.Run("record of a finished create", func(t *testing.T) {
 		s, _ := open("finished", nil)
 		o, err := s.CreateOrganization(ctx, newOrganization("Later", "later@example.com"))
@@ -83,17 +140,10 @@ func TestReconcileFinishesCommittedCreates(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// The record as a crash right after the create's document was
-		// written would have left it, holding the create's version.
-		_, err = s.Database().Collection(mongo.MetaCollection).InsertOne(ctx, bson.D{
-			{Key: "_id", Value: "created:" + o.ID},
-			{Key: "org", Value: bson.D{{Key: "_id", Value: o.ID}, {Key: "name", Value: o.Name}, {Key: "state", Value: "active"}, {Key: "rev", Value: o.Rev}}},
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		record(t, s, o) // as a crash right after the document was written leaves it
 
 		s2, dir := open("finished", nil)
+		wantStale(t, s2)
 		if err := s2.Reconcile(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -101,9 +151,38 @@ func TestReconcileFinishesCommittedCreates(t *testing.T) {
 		if got.Name != renamed.Name || got.Rev != renamed.Rev {
 			t.Fatalf("after reconcile: %q rev %d, want %q rev %d, as renamed", got.Name, got.Rev, renamed.Name, renamed.Rev)
 		}
-		n, err := s2.Database().Collection(mongo.MetaCollection).CountDocuments(ctx, bson.D{{Key: "_id", Value: "created:" + o.ID}})
-		if err != nil || n != 0 {
-			t.Fatalf("the record is still there (%d, %v)", n, err)
+		wantClean(ctx, t, s2)
+	})
+
+	t.Run("record of a deleted organization", func(t *testing.T) {
+		s, _ := open("deleted", nil)
+		old, err := s.CreateOrganization(ctx, newOrganization("Phoenix", "phoenix@example.com"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		record(t, s, old)
+		if err := s.DeleteOrganization(ctx, old.ID); err != nil {
+			t.Fatal(err)
+		}
+		wantClean(ctx, t, s) // the delete took the record with it
+
+		// A record that outlived its organization all the same, and a
+		// new organization of the same name on the same collection.
+		record(t, s, old)
+		again, err := s.CreateOrganization(ctx, newOrganization("Phoenix", "phoenix-again@example.com"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s2, dir := open("deleted", nil)
+		wantStale(t, s2)
+		if err := s2.Reconcile(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got, ok := dir.Organization(old.ID); ok {
+			t.Fatalf("the deleted organization is back: %+v", got)
+		}
+		if got, ok := dir.Organization(again.ID); !ok || got.Collection != old.Collection {
+			t.Fatalf("the new organization: %+v (found %v)", got, ok)
 		}
 		wantClean(ctx, t, s2)
 	})

@@ -125,6 +125,9 @@ func (s *Store) undoCreate(ctx context.Context, o org.Organization, drop bool) e
 			return err
 		}
 	}
+	if err := s.dropCommitRecord(ctx, o.ID); err != nil {
+		return err
+	}
 	if _, err := s.orgs.DeleteOne(ctx, bson.D{{Key: "_id", Value: o.ID}}); err != nil {
 		return storeErr("delete organization", err)
 	}
@@ -504,6 +507,9 @@ func (s *Store) finishDelete(ctx context.Context, o org.Organization) error {
 		}
 	}
 	if err := s.step("delete:released"); err != nil {
+		return err
+	}
+	if err := s.dropCommitRecord(ctx, o.ID); err != nil {
 		return err
 	}
 	if _, err := s.orgs.DeleteOne(ctx, bson.D{{Key: "_id", Value: o.ID}}); err != nil {

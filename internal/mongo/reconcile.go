@@ -27,6 +27,9 @@ func (s *Store) Reconcile(ctx context.Context) error {
 	}
 	for _, id := range ids {
 		if err := s.reconcileOrganization(ctx, id); err != nil {
+			// Tried again at the next tick, even if only its commit
+			// record named it.
+			s.suspect(id)
 			errs = append(errs, fmt.Errorf("organization %s: %w", id, err))
 		}
 	}
