@@ -132,6 +132,21 @@ func TestCrashDuringCreateIsRolledBack(t *testing.T) {
 }
 
 func crashDuringCreate(t *testing.T, step string, embedded bool) {
+	e, bystander, kept := createThroughCrash(t, step, embedded)
+	_, err := e.client().GetOrg(ctxT(t), e.op, "Phoenix")
+	wantCode(t, err, rpc.CodeNotFound)
+	wantDocuments(t, e.d, bystander, kept)
+	// Name, slug and email are free again.
+	create(t, e.client(), e.op, "Phoenix")
+	checkClean(t, e.d)
+}
+
+// createThroughCrash starts a daemon that crashes at step, gives it a
+// bystander organization holding documents, creates "Phoenix" through the
+// crash and restarts the daemon. It returns the restarted daemon's
+// environment, and the bystander's collection and documents.
+func createThroughCrash(t *testing.T, step string, embedded bool) (*crashEnv, string, map[bson.ObjectID]bool) {
+	t.Helper()
 	e := newCrashEnv(t, step, embedded)
 	bystander := create(t, e.client(), e.op, "Bystander")
 	kept := fill(t, e.d, bystander.Collection, 50)
@@ -142,13 +157,7 @@ func crashDuringCreate(t *testing.T, step string, embedded bool) {
 		t.Fatal("create succeeded through a crash")
 	}
 	e.restart()
-
-	_, err = e.client().GetOrg(ctxT(t), e.op, "Phoenix")
-	wantCode(t, err, rpc.CodeNotFound)
-	wantDocuments(t, e.d, bystander.Collection, kept)
-	// Name, slug and email are free again.
-	create(t, e.client(), e.op, "Phoenix")
-	checkClean(t, e.d)
+	return e, bystander.Collection, kept
 }
 
 // TestCrashAfterCreateCommitIsFinished: on the embedded store a create
@@ -158,17 +167,7 @@ func crashDuringCreate(t *testing.T, step string, embedded bool) {
 func TestCrashAfterCreateCommitIsFinished(t *testing.T) {
 	for _, step := range []string{"create:committed", "create:replacing"} {
 		t.Run("after "+step, func(t *testing.T) {
-			e := newCrashEnv(t, step, true)
-			bystander := create(t, e.client(), e.op, "Bystander")
-			kept := fill(t, e.d, bystander.Collection, 50)
-
-			e.crash.arm()
-			_, err := e.client().CreateOrg(ctxT(t), rpc.OrgCreateParams{Token: e.op, Name: "Phoenix", AdminEmail: adminEmail("Phoenix"), AdminPassword: adminPassword})
-			if err == nil {
-				t.Fatal("create succeeded through a crash")
-			}
-			e.restart()
-
+			e, bystander, kept := createThroughCrash(t, step, true)
 			got, err := e.client().GetOrg(ctxT(t), e.op, "Phoenix")
 			if err != nil {
 				t.Fatalf("after reconcile: %v", err)
@@ -180,7 +179,7 @@ func TestCrashAfterCreateCommitIsFinished(t *testing.T) {
 			if _, err := e.client().InsertDocuments(ctxT(t), rpc.DataInsertParams{Token: token, Org: "Phoenix", Documents: []json.RawMessage{json.RawMessage(`{"k": 1}`)}}); err != nil {
 				t.Errorf("insert into the finished organization: %v", err)
 			}
-			wantDocuments(t, e.d, bystander.Collection, kept)
+			wantDocuments(t, e.d, bystander, kept)
 			_, err = e.client().CreateOrg(ctxT(t), rpc.OrgCreateParams{Token: e.op, Name: "Phoenix", AdminEmail: "other@example.com", AdminPassword: adminPassword})
 			wantCode(t, err, rpc.CodeConflict)
 		})

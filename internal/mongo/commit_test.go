@@ -99,6 +99,18 @@ func TestReconcileFinishesCommittedCreates(t *testing.T) {
 		}
 	}
 
+	// restartStale opens db again, as a restart would, wants Check to find
+	// only a stale record there, and reconciles.
+	restartStale := func(t *testing.T, db string) (*mongo.Store, *org.Directory) {
+		t.Helper()
+		s, dir := open(db, nil)
+		wantStale(t, s)
+		if err := s.Reconcile(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return s, dir
+	}
+
 	t.Run("a restore that fails is tried again", func(t *testing.T) {
 		crashed, _ := open("retried", func(s string) error {
 			if s == "create:replacing" {
@@ -142,11 +154,7 @@ func TestReconcileFinishesCommittedCreates(t *testing.T) {
 		}
 		record(t, s, o) // as a crash right after the document was written leaves it
 
-		s2, dir := open("finished", nil)
-		wantStale(t, s2)
-		if err := s2.Reconcile(ctx); err != nil {
-			t.Fatal(err)
-		}
+		s2, dir := restartStale(t, "finished")
 		got, _ := dir.Organization(o.ID)
 		if got.Name != renamed.Name || got.Rev != renamed.Rev {
 			t.Fatalf("after reconcile: %q rev %d, want %q rev %d, as renamed", got.Name, got.Rev, renamed.Name, renamed.Rev)
@@ -173,11 +181,7 @@ func TestReconcileFinishesCommittedCreates(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s2, dir := open("deleted", nil)
-		wantStale(t, s2)
-		if err := s2.Reconcile(ctx); err != nil {
-			t.Fatal(err)
-		}
+		s2, dir := restartStale(t, "deleted")
 		if got, ok := dir.Organization(old.ID); ok {
 			t.Fatalf("the deleted organization is back: %+v", got)
 		}
