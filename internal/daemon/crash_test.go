@@ -68,15 +68,21 @@ func newCrashEnv(t *testing.T, step string, embedded bool) *crashEnv {
 }
 
 // restart stops the daemon and starts a new one on the same store, which
-// reconciles what the crash left.
+// reconciles what the crash left, and wants the store clean.
 func (e *crashEnv) restart() {
+	e.t.Helper()
+	e.restartUnchecked()
+	checkClean(e.t, e.d)
+}
+
+// restartUnchecked is restart, for a store that is not meant to be clean.
+func (e *crashEnv) restartUnchecked() {
 	e.t.Helper()
 	if !e.crash.didFire() {
 		e.t.Fatalf("the failpoint %s never fired", e.crash.step)
 	}
 	e.d.Stop(e.t)
 	e.d = testenv.Start(e.t, testenv.Options{DataDir: e.d.DataDir, DB: e.d.DB, Embedded: e.embedded})
-	checkClean(e.t, e.d)
 }
 
 func (e *crashEnv) client() *rpc.Client { return e.d.Client(e.t) }
@@ -158,6 +164,44 @@ func createThroughCrash(t *testing.T, step string, embedded bool) (*crashEnv, st
 	}
 	e.restart()
 	return e, bystander.Collection, kept
+}
+
+// TestCrashWhileGivingUpOnAForeignCollectionKeepsIt: a create that finds
+// its collection already there, made outside orgd, gives up without
+// touching it; a crash while it gives up leaves a rollback to reconcile,
+// which must not drop that collection either, though the create held the
+// slug.
+func TestCrashWhileGivingUpOnAForeignCollectionKeepsIt(t *testing.T) {
+	for _, embedded := range []bool{false, true} {
+		t.Run(fmt.Sprintf("embedded %v", embedded), func(t *testing.T) {
+			e := newCrashEnv(t, "create:found-collection", embedded)
+			foreign := e.d.Store().Database().Collection("org_phoenix")
+			if _, err := foreign.InsertOne(ctxT(t), bson.D{{Key: "kept", Value: true}}); err != nil {
+				t.Fatal(err)
+			}
+
+			e.crash.arm()
+			_, err := e.client().CreateOrg(ctxT(t), rpc.OrgCreateParams{Token: e.op, Name: "Phoenix", AdminEmail: adminEmail("Phoenix"), AdminPassword: adminPassword})
+			if err == nil {
+				t.Fatal("create succeeded through a crash")
+			}
+			e.restartUnchecked()
+
+			_, err = e.client().GetOrg(ctxT(t), e.op, "Phoenix")
+			wantCode(t, err, rpc.CodeNotFound)
+			n, err := e.d.Store().Database().Collection("org_phoenix").CountDocuments(ctxT(t), bson.D{{Key: "kept", Value: true}})
+			if err != nil || n != 1 {
+				t.Fatalf("the foreign collection holds %d of its document (%v), want it kept", n, err)
+			}
+			problems, err := e.d.Store().Check(ctxT(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(problems) != 1 || problems[0].Kind != "orphan_collection" {
+				t.Errorf("check finds %v; want only the foreign collection", problems)
+			}
+		})
+	}
 }
 
 // TestCrashAfterCreateCommitIsFinished: on the embedded store a create

@@ -23,6 +23,9 @@ type orgDoc struct {
 	IntentAt     time.Time   `bson:"intent_at,omitempty"`
 	CreatedAt    time.Time   `bson:"created_at"`
 	UpdatedAt    time.Time   `bson:"updated_at"`
+	// KeepCollection marks a create that found its collection already
+	// there, from outside orgd: rolling it back must not drop it.
+	KeepCollection bool `bson:"keep_collection,omitempty"`
 }
 
 type pendingDoc struct {

@@ -75,7 +75,16 @@ func (s *Store) CreateOrganization(ctx context.Context, o org.Organization) (_ o
 	if err := s.db.CreateCollection(ctx, o.Collection); err != nil {
 		if isCode(err, codeNamespaceExists) {
 			// We hold the slug, so nobody else made it: it is left over from
-			// outside orgd. Never hand its data to a new tenant.
+			// outside orgd. Never hand its data to a new tenant, and never
+			// drop it: the intent says so first, for a rollback after a
+			// crash, which would otherwise take the collection for ours.
+			if _, err := s.orgs.UpdateOne(ctx, bson.D{{Key: "_id", Value: o.ID}},
+				bson.D{{Key: "$set", Value: bson.D{{Key: "keep_collection", Value: true}}}}); err != nil {
+				return org.Organization{}, storeErr("mark organization", err)
+			}
+			if err := s.step("create:found-collection"); err != nil {
+				return org.Organization{}, err
+			}
 			return org.Organization{}, s.abandonCreate(ctx, o, &org.Error{Code: org.ECONFLICT, Field: "name",
 				Message: fmt.Sprintf("a collection %s already exists without an organization; see orgd check", o.Collection)})
 		}

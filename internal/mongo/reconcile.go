@@ -123,7 +123,7 @@ func (s *Store) reconcileOrganization(ctx context.Context, id string) error {
 	switch o.State {
 	case org.StateProvisioning:
 		s.log.Info("rolling back an unfinished create", "org_id", id, "name", o.Name)
-		err = s.undoCreate(ctx, o, true)
+		err = s.undoCreate(ctx, o, !d.KeepCollection)
 	case org.StateRenaming, org.StateUpdating:
 		s.cursors.forget(ctx, id)
 		switch {
