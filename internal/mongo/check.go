@@ -63,11 +63,17 @@ func (s *Store) Check(ctx context.Context) ([]Problem, error) {
 			committed[id] = r.Org
 		}
 	}
+	held := make(map[string]string, len(claims)) // claim key → owner
+	for _, c := range claims {
+		held[c.ID] = c.Owner
+	}
 
 	// What each claim key should belong to.
 	wanted := make(map[string]string)
 	referenced := make(map[string]bool)
+	states := make(map[string]string, len(orgs))
 	for _, d := range orgs {
+		states[d.ID] = d.State
 		if _, ok := committed[d.ID]; ok && d.State == string(org.StateProvisioning) {
 			continue // reported below
 		}
@@ -90,17 +96,9 @@ func (s *Store) Check(ctx context.Context) ([]Problem, error) {
 	// provisioning, or deleted with its slug still claimed: Reconcile
 	// finishes it from the record. Any other record is left over, with a
 	// password hash in it.
-	states := make(map[string]string, len(orgs))
-	for _, d := range orgs {
-		states[d.ID] = d.State
-	}
-	owners := make(map[string]string, len(claims))
-	for _, c := range claims {
-		owners[c.ID] = c.Owner
-	}
 	for id, d := range committed {
 		st, ok := states[id]
-		if (ok && st != string(org.StateProvisioning)) || (!ok && owners[slugClaim(d.Slug)] != id) {
+		if (ok && st != string(org.StateProvisioning)) || (!ok && held[slugClaim(d.Slug)] != id) {
 			add("stale_record", "the commit record of organization %q (%s) outlived its create; orgd deletes it at start", d.Name, id)
 			continue
 		}
@@ -116,9 +114,7 @@ func (s *Store) Check(ctx context.Context) ([]Problem, error) {
 		wanted[emailClaim(d.Email)] = d.ID
 	}
 
-	held := make(map[string]string, len(claims))
 	for _, c := range claims {
-		held[c.ID] = c.Owner
 		if c.ID == bootstrapClaim {
 			if !slices.ContainsFunc(ops, func(d operatorDoc) bool { return d.ID == c.Owner }) {
 				add("orphan_claim", "claim %q belongs to operator %s, which does not exist", c.ID, c.Owner)

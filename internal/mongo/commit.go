@@ -150,6 +150,9 @@ func (s *Store) committedIDs(ctx context.Context) ([]string, error) {
 // create; the caller then has nothing left to do. The caller holds the
 // organization's change.
 func (s *Store) restoreCommitted(ctx context.Context, id string) (bool, error) {
+	if !s.exclusive {
+		return false, nil // never written there
+	}
 	done, ok, err := s.commitRecord(ctx, id)
 	if err != nil || !ok {
 		return false, err
