@@ -18,6 +18,7 @@ const (
 	CodeNotFound         = -32004 // no such organization, or not yours
 	CodeConflict         = -32009 // name, slug or email taken, or another change under way
 	CodeTooManyAttempts  = -32029 // data.retry_after_s
+	CodeSuspended        = -32010 // the caller's organization (or the one named) is suspended
 	CodeStoreUnavailable = -32050 // MongoDB cannot be reached; the request did nothing
 )
 

@@ -23,6 +23,8 @@ const (
 	MethodOrgDelete     = "org.delete"
 	MethodOrgStats      = "org.stats"
 	MethodOrgSubscribe  = "org.subscribe"
+	MethodOrgSuspend    = "org.suspend"
+	MethodOrgResume     = "org.resume"
 	MethodSystemHealth  = "system.health"
 	MethodRPCDiscover   = "rpc.discover"
 
@@ -33,8 +35,9 @@ const (
 
 // Roles.
 const (
-	RoleOperator = "operator"
-	RoleAdmin    = "admin"
+	RoleOperator = "operator" // a platform account: every organization
+	RoleAdmin    = "admin"    // manages one organization and its members
+	RoleViewer   = "viewer"   // reads one organization
 )
 
 // Organization states. Anything but StateActive is a change under way.
@@ -44,6 +47,9 @@ const (
 	StateRenaming     = "renaming"
 	StateUpdating     = "updating"
 	StateDeleting     = "deleting"
+	// StateSuspended is not a change under way: the organization is kept
+	// as it is, and its members are refused, until org.resume.
+	StateSuspended = "suspended"
 )
 
 // Event types of OrgEvent.
@@ -56,14 +62,23 @@ const (
 
 // Organization is a tenant as the API shows it. Times are RFC 3339, UTC.
 type Organization struct {
-	ID         string    `json:"id"`
-	Name       string    `json:"name"`
-	Slug       string    `json:"slug"`
-	Collection string    `json:"collection"`
-	AdminEmail string    `json:"admin_email"`
-	State      string    `json:"state"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	Slug       string `json:"slug"`
+	Collection string `json:"collection"`
+	AdminEmail string `json:"admin_email" doc:"the oldest admin's email"`
+	// Admins are the admins' emails, oldest first.
+	Admins []string `json:"admins" doc:"the admins' emails, oldest first"`
+	// Members counts every member: admins and viewers.
+	Members int               `json:"members" doc:"how many members (admins and viewers) the organization has"`
+	Labels  map[string]string `json:"labels" doc:"key/value labels; org.list selects by them"`
+	State   string            `json:"state" doc:"active, suspended, or a change under way: provisioning, renaming, updating, deleting"`
+	// SuspendedAt and SuspendReason are set while the organization is
+	// suspended.
+	SuspendedAt   *time.Time `json:"suspended_at,omitempty" doc:"when it was suspended; only while suspended"`
+	SuspendReason string     `json:"suspend_reason,omitempty" doc:"why it was suspended, as the operator said; only while suspended"`
+	CreatedAt     time.Time  `json:"created_at"`
+	UpdatedAt     time.Time  `json:"updated_at"`
 }
 
 // OrgRef names an organization in results about accounts.
@@ -83,8 +98,8 @@ type Session struct {
 	Token     string    `json:"token" doc:"a JWT (EdDSA); pass it as params.token"`
 	TokenType string    `json:"token_type" doc:"always \"Bearer\""`
 	ExpiresAt time.Time `json:"expires_at"`
-	Role      string    `json:"role" doc:"operator or admin"`
-	Org       *OrgRef   `json:"org" doc:"the admin's organization; null for an operator"`
+	Role      string    `json:"role" doc:"operator, admin or viewer"`
+	Org       *OrgRef   `json:"org" doc:"the member's organization; null for an operator"`
 }
 
 // TokenParams are the params of methods that take only a token.
@@ -96,19 +111,20 @@ type TokenParams struct {
 type Whoami struct {
 	ID    string  `json:"id" doc:"the account id"`
 	Email string  `json:"email"`
-	Role  string  `json:"role"`
-	Org   *OrgRef `json:"org" doc:"the admin's organization; null for an operator"`
+	Role  string  `json:"role" doc:"operator, admin or viewer"`
+	Org   *OrgRef `json:"org" doc:"the member's organization; null for an operator"`
 }
 
 // OrgCreateParams are the params of org.create.
 type OrgCreateParams struct {
-	Token         string `json:"token,omitempty" doc:"an operator's token; may be omitted when orgd runs with --allow-signup"`
-	Name          string `json:"name" doc:"1–64 printable characters, no leading or trailing space"`
-	AdminEmail    string `json:"admin_email" doc:"the organization admin's email, unique across all accounts"`
-	AdminPassword string `json:"admin_password" doc:"8–72 bytes"`
+	Token         string            `json:"token,omitempty" doc:"an operator's token; may be omitted when orgd runs with --allow-signup"`
+	Name          string            `json:"name" doc:"1–64 printable characters, no leading or trailing space"`
+	AdminEmail    string            `json:"admin_email" doc:"the organization admin's email, unique across all accounts"`
+	AdminPassword string            `json:"admin_password" doc:"8–72 bytes"`
+	Labels        map[string]string `json:"labels,omitempty" doc:"at most 32; keys as Kubernetes label keys (a name of at most 63 characters, with an optional DNS prefix and /), values at most 256 bytes"`
 }
 
-// OrgNameParams are the params of org.get and org.stats.
+// OrgNameParams are the params of org.get, org.stats and org.resume.
 type OrgNameParams struct {
 	Token string `json:"token" doc:"from auth.login"`
 	Name  string `json:"name" doc:"the organization's name or slug"`
@@ -116,10 +132,13 @@ type OrgNameParams struct {
 
 // OrgListParams are the params of org.list.
 type OrgListParams struct {
-	Token  string `json:"token" doc:"from auth.login"`
-	Query  string `json:"query,omitempty" doc:"a case-insensitive substring of the name, slug or admin email"`
-	Limit  int    `json:"limit,omitempty" doc:"page size, 1–500; 50 when omitted"`
-	Cursor string `json:"cursor,omitempty" doc:"next_cursor of the previous page"`
+	Token string `json:"token" doc:"from auth.login"`
+	Query string `json:"query,omitempty" doc:"a case-insensitive substring of the name, slug or an admin's email"`
+	// Selector selects by labels: "env=prod,tier!=free,team,!legacy",
+	// every term ANDed.
+	Selector string `json:"selector,omitempty" doc:"labels to select by, ANDed: key=value, key!=value, key (has the label), !key (has not)"`
+	Limit    int    `json:"limit,omitempty" doc:"page size, 1–500; 50 when omitted"`
+	Cursor   string `json:"cursor,omitempty" doc:"next_cursor of the previous page"`
 }
 
 // OrgList is the result of org.list.
@@ -135,8 +154,17 @@ type OrgUpdateParams struct {
 	Token         string  `json:"token" doc:"from auth.login"`
 	Name          string  `json:"name" doc:"the organization's current name or slug"`
 	NewName       *string `json:"new_name,omitempty" doc:"renames the organization, its slug and its collection"`
-	AdminEmail    *string `json:"admin_email,omitempty" doc:"the admin's new email"`
-	AdminPassword *string `json:"admin_password,omitempty" doc:"the admin's new password, 8–72 bytes; revokes the admin's tokens"`
+	AdminEmail    *string `json:"admin_email,omitempty" doc:"a new email for the oldest admin"`
+	AdminPassword *string `json:"admin_password,omitempty" doc:"a new password for the oldest admin, 8–72 bytes; revokes the admin's tokens"`
+	// Labels replaces every label; nil (omitted or null) leaves them.
+	Labels *map[string]string `json:"labels,omitempty" doc:"replaces every label ({} removes them all); null or omitted leaves them as they are"`
+}
+
+// OrgSuspendParams are the params of org.suspend.
+type OrgSuspendParams struct {
+	Token  string `json:"token" doc:"an operator's token"`
+	Name   string `json:"name" doc:"the organization's name or slug"`
+	Reason string `json:"reason,omitempty" doc:"why, for the people who see it: at most 256 characters"`
 }
 
 // OrgDeleteParams are the params of org.delete.
@@ -166,7 +194,7 @@ type Subscribed struct {
 
 // OrgEvent is the params of an org.event notification.
 type OrgEvent struct {
-	Type         string       `json:"type" doc:"created, updated, renamed or deleted"`
+	Type         string       `json:"type" doc:"created, updated (suspension, resumption and member changes too), renamed or deleted"`
 	Organization Organization `json:"organization"`
 }
 
@@ -193,6 +221,21 @@ type StoreHealth struct {
 
 // DiscoverParams are the (empty) params of rpc.discover.
 type DiscoverParams struct{}
+
+// Methods returns the name of every method orgd serves, in the order
+// rpc.discover lists them; shell completion offers them.
+func Methods() []string {
+	return []string{
+		MethodAuthLogin, MethodAuthWhoami, MethodAuthBootstrap, MethodAuthPassword, MethodAuthLogout,
+		MethodOrgCreate, MethodOrgGet, MethodOrgList, MethodOrgUpdate, MethodOrgDelete, MethodOrgStats,
+		MethodOrgSuspend, MethodOrgResume, MethodOrgSubscribe,
+		MethodOperatorList, MethodOperatorCreate, MethodOperatorDelete,
+		MethodMemberList, MethodMemberAdd, MethodMemberUpdate, MethodMemberRemove,
+		MethodDataInsert, MethodDataFind, MethodDataCount, MethodDataUpdate, MethodDataDelete,
+		MethodDataIndexesList, MethodDataIndexesCreate, MethodDataIndexesDrop,
+		MethodSystemHealth, MethodRPCDiscover,
+	}
+}
 
 // TakesToken reports whether method takes params.token: every method but
 // auth.login, auth.bootstrap, system.health and rpc.discover. (org.create

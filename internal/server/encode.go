@@ -2,6 +2,8 @@ package server
 
 import (
 	"encoding/json"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -70,9 +72,34 @@ func appendOrganization(b []byte, o rpc.Organization) ([]byte, bool) {
 	field(`,"slug":`, o.Slug)
 	field(`,"collection":`, o.Collection)
 	field(`,"admin_email":`, o.AdminEmail)
+	if !ok {
+		return nil, false
+	}
+	b = append(b, `,"admins":`...)
+	if b, ok = appendPlainStrings(b, o.Admins); !ok {
+		return nil, false
+	}
+	b = append(b, `,"members":`...)
+	b = strconv.AppendInt(b, int64(o.Members), 10)
+	b = append(b, `,"labels":`...)
+	if b, ok = appendLabels(b, o.Labels); !ok {
+		return nil, false
+	}
 	field(`,"state":`, o.State)
 	if !ok {
 		return nil, false
+	}
+	if o.SuspendedAt != nil {
+		b = append(b, `,"suspended_at":`...)
+		if b, ok = appendTime(b, *o.SuspendedAt); !ok {
+			return nil, false
+		}
+	}
+	if o.SuspendReason != "" {
+		field(`,"suspend_reason":`, o.SuspendReason)
+		if !ok {
+			return nil, false
+		}
 	}
 	b = append(b, `,"created_at":`...)
 	if b, ok = appendTime(b, o.CreatedAt); !ok {
@@ -81,6 +108,49 @@ func appendOrganization(b []byte, o rpc.Organization) ([]byte, bool) {
 	b = append(b, `,"updated_at":`...)
 	if b, ok = appendTime(b, o.UpdatedAt); !ok {
 		return nil, false
+	}
+	return append(b, '}'), true
+}
+
+// appendPlainStrings appends ss as a JSON array (null when nil), when no
+// string needs escaping.
+func appendPlainStrings(b []byte, ss []string) ([]byte, bool) {
+	if ss == nil {
+		return append(b, "null"...), true
+	}
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var ok bool
+		if b, ok = appendPlainString(b, s); !ok {
+			return nil, false
+		}
+	}
+	return append(b, ']'), true
+}
+
+// appendLabels appends labels as json.Marshal does, keys sorted (null when
+// nil), when no key or value needs escaping.
+func appendLabels(b []byte, labels map[string]string) ([]byte, bool) {
+	if labels == nil {
+		return append(b, "null"...), true
+	}
+	keys := slices.Sorted(maps.Keys(labels))
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var ok bool
+		if b, ok = appendPlainString(b, k); !ok {
+			return nil, false
+		}
+		b = append(b, ':')
+		if b, ok = appendPlainString(b, labels[k]); !ok {
+			return nil, false
+		}
 	}
 	return append(b, '}'), true
 }

@@ -79,10 +79,10 @@ func TestOpenRPCMarksRequiredParams(t *testing.T) {
 	}{
 		{rpc.MethodAuthLogin, []string{"email", "password"}, nil},
 		{rpc.MethodAuthWhoami, []string{"token"}, nil},
-		{rpc.MethodOrgCreate, []string{"name", "admin_email", "admin_password"}, []string{"token"}},
+		{rpc.MethodOrgCreate, []string{"name", "admin_email", "admin_password"}, []string{"token", "labels"}},
 		{rpc.MethodOrgGet, []string{"token", "name"}, nil},
-		{rpc.MethodOrgList, []string{"token"}, []string{"query", "limit", "cursor"}},
-		{rpc.MethodOrgUpdate, []string{"token", "name"}, []string{"new_name", "admin_email", "admin_password"}},
+		{rpc.MethodOrgList, []string{"token"}, []string{"query", "selector", "limit", "cursor"}},
+		{rpc.MethodOrgUpdate, []string{"token", "name"}, []string{"new_name", "admin_email", "admin_password", "labels"}},
 		{rpc.MethodOrgDelete, []string{"token", "name", "confirm"}, nil},
 		{rpc.MethodSystemHealth, nil, nil},
 	}
@@ -130,8 +130,9 @@ func TestOpenRPCSchemas(t *testing.T) {
 		if o == nil || o.Type != "object" || o.AdditionalProperties == nil || *o.AdditionalProperties {
 			t.Fatalf("Organization = %+v", o)
 		}
-		want := []string{"id", "name", "slug", "collection", "admin_email", "state", "created_at", "updated_at"}
-		if !slices.Equal(o.Required, want) || len(o.Properties) != len(want) {
+		want := []string{"id", "name", "slug", "collection", "admin_email", "admins", "members", "labels", "state", "created_at", "updated_at"}
+		optional := []string{"suspended_at", "suspend_reason"}
+		if !slices.Equal(o.Required, want) || len(o.Properties) != len(want)+len(optional) {
 			t.Fatalf("Organization requires %v of %d properties, want %v", o.Required, len(o.Properties), want)
 		}
 		if c := o.Properties["created_at"]; c.Type != "string" || c.Format != "date-time" {
