@@ -16,6 +16,7 @@ FUZZ_TARGETS := \
 	./internal/org:FuzzValidateName \
 	./internal/org:FuzzDirectoryCursor \
 	./internal/org:FuzzParseFilter \
+	./internal/org:FuzzParseSelector \
 	./internal/document:FuzzParse \
 	./internal/auth:FuzzVerify \
 	./internal/server:FuzzCheckRequest \

@@ -1,6 +1,7 @@
 package packaging_test
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,21 +48,39 @@ func TestCompletion(t *testing.T) {
 	}
 
 	t.Run("bash completes orgd se to serve", func(t *testing.T) {
-		need(t, "bash")
-		const library = "/usr/share/bash-completion/bash_completion"
-		if _, err := os.Stat(library); err != nil {
-			t.Skipf("SKIP: %s is missing (Debian package bash-completion; make test-deps installs it)", library)
-		}
-		path := filepath.Join(t.TempDir(), "orgd.bash")
-		if err := os.WriteFile(path, []byte(output(t, bin, "completion", "bash")), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command("bash", "-c", `source "$2"; source "$1"; COMP_WORDS=(orgd se); COMP_CWORD=1; COMP_LINE="orgd se"; COMP_POINT=7; __start_orgd; echo "${COMPREPLY[*]}"`, "bash", path, library)
-		cmd.Env = append(baseEnv(), "PATH="+filepath.Dir(bin)+":"+os.Getenv("PATH"))
-		// stdout only: outside a real completion, compopt complains on stderr.
-		out, err := cmd.Output()
-		if err != nil || strings.TrimSpace(string(out)) != "serve" {
-			t.Errorf("completions of \"orgd se\": %q (%v), want serve", out, err)
+		if got := bashCompletes(t, bin, "orgd", "se"); got != "serve" {
+			t.Errorf("completions of \"orgd se\": %q, want serve", got)
 		}
 	})
+	t.Run("bash completes orgd call member.re to member.remove", func(t *testing.T) {
+		if got := bashCompletes(t, bin, "orgd", "call", "member.re"); got != "member.remove" {
+			t.Errorf("completions of \"orgd call member.re\": %q, want member.remove", got)
+		}
+	})
+}
+
+// bashCompletes returns what bash, with bin's completion script, offers
+// for the last of words.
+func bashCompletes(t *testing.T, bin string, words ...string) string {
+	t.Helper()
+	need(t, "bash")
+	const library = "/usr/share/bash-completion/bash_completion"
+	if _, err := os.Stat(library); err != nil {
+		t.Skipf("SKIP: %s is missing (Debian package bash-completion; make test-deps installs it)", library)
+	}
+	path := filepath.Join(t.TempDir(), "orgd.bash")
+	if err := os.WriteFile(path, []byte(output(t, bin, "completion", "bash")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	line := strings.Join(words, " ")
+	script := fmt.Sprintf(`source "$2"; source "$1"; COMP_WORDS=(%s); COMP_CWORD=%d; COMP_LINE=%q; COMP_POINT=%d; __start_orgd; echo "${COMPREPLY[*]}"`,
+		line, len(words)-1, line, len(line))
+	cmd := exec.Command("bash", "-c", script, "bash", path, library)
+	cmd.Env = append(baseEnv(), "PATH="+filepath.Dir(bin)+":"+os.Getenv("PATH"))
+	// stdout only: outside a real completion, compopt complains on stderr.
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("bash completion of %q: %v", line, err)
+	}
+	return strings.TrimSpace(string(out))
 }

@@ -10,6 +10,7 @@ import (
 const (
 	MethodOperatorList   = "operator.list"
 	MethodOperatorCreate = "operator.create"
+	MethodOperatorUpdate = "operator.update"
 	MethodOperatorDelete = "operator.delete"
 	MethodMemberList     = "member.list"
 	MethodMemberAdd      = "member.add"
@@ -56,6 +57,14 @@ type OperatorCreateParams struct {
 	Token    string `json:"token" doc:"an operator's token"`
 	Email    string `json:"email" doc:"the new operator's email, unique across all accounts"`
 	Password string `json:"password" doc:"8–72 bytes"`
+}
+
+// OperatorUpdateParams are the params of operator.update, which resets
+// another operator's password (one's own is auth.password's).
+type OperatorUpdateParams struct {
+	Token    string `json:"token" doc:"an operator's token"`
+	Email    string `json:"email" doc:"the operator to change"`
+	Password string `json:"password" doc:"their new password, 8–72 bytes; revokes their tokens"`
 }
 
 // OperatorDeleteParams are the params of operator.delete.
@@ -136,6 +145,13 @@ func (c *Client) ListOperators(ctx context.Context, p OperatorListParams) (*Acco
 func (c *Client) CreateOperator(ctx context.Context, p OperatorCreateParams) (*Account, error) {
 	var a Account
 	return &a, c.Call(ctx, MethodOperatorCreate, p, &a)
+}
+
+// UpdateOperator calls operator.update: it gives the operator with email
+// a new password and revokes their tokens.
+func (c *Client) UpdateOperator(ctx context.Context, p OperatorUpdateParams) (*Account, error) {
+	var a Account
+	return &a, c.Call(ctx, MethodOperatorUpdate, p, &a)
 }
 
 // DeleteOperator calls operator.delete.

@@ -226,10 +226,11 @@ type DiscoverParams struct{}
 // rpc.discover lists them; shell completion offers them.
 func Methods() []string {
 	return []string{
-		MethodAuthLogin, MethodAuthWhoami, MethodAuthBootstrap, MethodAuthPassword, MethodAuthLogout,
+		MethodAuthLogin, MethodAuthWhoami, MethodAuthBootstrap,
 		MethodOrgCreate, MethodOrgGet, MethodOrgList, MethodOrgUpdate, MethodOrgDelete, MethodOrgStats,
 		MethodOrgSuspend, MethodOrgResume, MethodOrgSubscribe,
-		MethodOperatorList, MethodOperatorCreate, MethodOperatorDelete,
+		MethodAuthPassword, MethodAuthLogout,
+		MethodOperatorList, MethodOperatorCreate, MethodOperatorUpdate, MethodOperatorDelete,
 		MethodMemberList, MethodMemberAdd, MethodMemberUpdate, MethodMemberRemove,
 		MethodDataInsert, MethodDataFind, MethodDataCount, MethodDataUpdate, MethodDataDelete,
 		MethodDataIndexesList, MethodDataIndexesCreate, MethodDataIndexesDrop,

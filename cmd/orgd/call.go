@@ -28,8 +28,18 @@ The daemon is found by --addr, then ORGD_ADDR, then the default socket.
   orgd call auth.login '{"email":"ops@example.com","password":"correct horse"}'
   export ORGD_TOKEN=$(orgd call auth.login '{"email":"ops@example.com","password":"correct horse"}' | jq -r .token)
   orgd call org.create '{"name":"Müller GmbH","admin_email":"it@mueller.example","admin_password":"s3cret-pass"}'
-  orgd call org.list '{"query":"müller"}'`,
+  orgd call org.list '{"query":"müller","selector":"env=prod"}'
+  orgd call member.add '{"org":"Müller GmbH","email":"ana@mueller.example","password":"…","role":"viewer"}'
+  orgd call org.suspend '{"name":"Müller GmbH","reason":"unpaid invoice"}'`,
 		Args: cobra.RangeArgs(1, 2),
+		// The shell completes the method, from the same list rpc.discover
+		// has.
+		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return rpc.Methods(), cobra.ShellCompDirectiveNoFileComp
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if token == "" {
 				token = os.Getenv("ORGD_TOKEN")

@@ -51,7 +51,7 @@ func check(ctx context.Context, e *env, cfg daemon.Config) error {
 		return &exitError{code: exitFailure, err: err}
 	}
 	if len(problems) == 0 {
-		fmt.Fprintf(e.stdout, "ok: no broken invariants (%d organizations, %d operators)\n", st.Directory.Len(), len(st.Directory.Operators()))
+		fmt.Fprintf(e.stdout, "ok: no broken invariants (%d organizations, %d operators)\n", st.Directory.Len(), st.Directory.OperatorCount())
 		return nil
 	}
 	for _, p := range problems {

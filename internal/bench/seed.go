@@ -28,6 +28,7 @@ func (e *env) seedTo(ctx context.Context, n int) error {
 	for lo := from; lo <= n; lo += seedChunk {
 		hi := min(lo+seedChunk-1, n)
 		orgs := make([]org.Organization, 0, hi-lo+1)
+		admins := make([]org.Account, 0, hi-lo+1)
 		for i := lo; i <= hi; i++ {
 			name := seedName(i)
 			slug, err := org.Slug(name)
@@ -35,18 +36,15 @@ func (e *env) seedTo(ctx context.Context, n int) error {
 				return err
 			}
 			orgs = append(orgs, org.Organization{
-				ID:           org.NewID(),
-				Name:         name,
-				Slug:         slug,
-				Collection:   org.CollectionName(slug),
-				AdminID:      org.NewID(),
-				AdminEmail:   seedEmail(i),
-				PasswordHash: e.hash,
-				CredVersion:  1,
+				ID:         org.NewID(),
+				Name:       name,
+				Slug:       slug,
+				Collection: org.CollectionName(slug),
 			})
+			admins = append(admins, org.Account{ID: org.NewID(), Email: seedEmail(i), PasswordHash: e.hash, CredVersion: 1})
 		}
 		t0 := time.Now()
-		if err := e.d.Store().Import(ctx, orgs); err != nil {
+		if err := e.d.Store().Import(ctx, orgs, admins); err != nil {
 			return fmt.Errorf("seed organizations %d–%d: %w", lo, hi, err)
 		}
 		e.seeded = hi

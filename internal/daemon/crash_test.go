@@ -128,7 +128,7 @@ func wantDocuments(t *testing.T, d *testenv.Daemon, collection string, ids map[b
 }
 
 func TestCrashDuringCreateIsRolledBack(t *testing.T) {
-	for _, step := range []string{"create:inserted", "create:claimed-slug", "create:claimed-email", "create:collection"} {
+	for _, step := range []string{"create:inserted", "create:claimed-slug", "create:claimed-email", "create:admin", "create:collection"} {
 		for _, embedded := range []bool{false, true} {
 			t.Run(fmt.Sprintf("after %s, embedded %v", step, embedded), func(t *testing.T) {
 				crashDuringCreate(t, step, embedded)
@@ -237,7 +237,6 @@ func TestCrashDuringRenameIsFinishedOrRolledBack(t *testing.T) {
 	}{
 		{"rename:intent", false},
 		{"rename:claimed-slug", false},
-		{"rename:claimed-email", false},
 		{"rename:collection", false},
 		{"rename:committed", true},
 		{"rename:released", true},
@@ -249,30 +248,120 @@ func TestCrashDuringRenameIsFinishedOrRolledBack(t *testing.T) {
 			ids := fill(t, e.d, o.Collection, 200)
 
 			e.crash.arm()
-			newName, newEmail := "After", "after-admin@example.com"
-			_, err := e.client().UpdateOrg(ctxT(t), rpc.OrgUpdateParams{Token: e.op, Name: "Before", NewName: &newName, AdminEmail: &newEmail})
+			newName := "After"
+			_, err := e.client().UpdateOrg(ctxT(t), rpc.OrgUpdateParams{Token: e.op, Name: "Before", NewName: &newName})
 			if err == nil {
 				t.Fatal("rename succeeded through a crash")
 			}
 			e.restart()
 
-			wantName, wantEmail, gone := "Before", adminEmail("Before"), "After"
+			wantName, gone := "Before", "After"
 			if s.committed {
-				wantName, wantEmail, gone = "After", newEmail, "Before"
+				wantName, gone = "After", "Before"
 			}
 			got, err := e.client().GetOrg(ctxT(t), e.op, wantName)
 			if err != nil {
 				t.Fatalf("after reconcile, %q: %v", wantName, err)
 			}
-			if got.ID != o.ID || got.State != rpc.StateActive || got.AdminEmail != wantEmail {
+			if got.ID != o.ID || got.State != rpc.StateActive || got.AdminEmail != adminEmail("Before") {
 				t.Errorf("after reconcile: %+v", got)
 			}
 			_, err = e.client().GetOrg(ctxT(t), e.op, gone)
 			wantCode(t, err, rpc.CodeNotFound)
 			wantDocuments(t, e.d, got.Collection, ids)
-			if _, err := e.client().Login(ctxT(t), wantEmail, adminPassword); err != nil {
-				t.Errorf("admin login with %s: %v", wantEmail, err)
+			if _, err := e.client().Login(ctxT(t), adminEmail("Before"), adminPassword); err != nil {
+				t.Errorf("admin login: %v", err)
 			}
+		})
+	}
+}
+
+// TestCrashDuringAnEmailChangeIsFinishedOrRolledBack: an admin's email
+// changes through an intent in the account's document, claiming the new
+// email before it lets the old one go.
+func TestCrashDuringAnEmailChangeIsFinishedOrRolledBack(t *testing.T) {
+	steps := []struct {
+		step      string
+		committed bool
+	}{
+		{"email:intent", false},
+		{"email:claimed", false},
+		{"email:committed", true},
+		{"email:released", true},
+	}
+	for _, s := range steps {
+		for _, embedded := range []bool{false, true} {
+			t.Run(fmt.Sprintf("after %s, embedded %v", s.step, embedded), func(t *testing.T) {
+				e := newCrashEnv(t, s.step, embedded)
+				create(t, e.client(), e.op, "Mail")
+				e.crash.arm()
+				newEmail := "new-admin@example.com"
+				if _, err := e.client().UpdateOrg(ctxT(t), rpc.OrgUpdateParams{Token: e.op, Name: "Mail", AdminEmail: &newEmail}); err == nil {
+					t.Fatal("the email change succeeded through a crash")
+				}
+				e.restart()
+
+				want, other := adminEmail("Mail"), newEmail
+				if s.committed {
+					want, other = newEmail, adminEmail("Mail")
+				}
+				got, err := e.client().GetOrg(ctxT(t), e.op, "Mail")
+				if err != nil || got.AdminEmail != want || got.Members != 1 {
+					t.Fatalf("after reconcile: %+v, %v; want the admin %s", got, err, want)
+				}
+				login(t, e.client(), want, adminPassword)
+				_, err = e.client().Login(ctxT(t), other, adminPassword)
+				wantCode(t, err, rpc.CodeUnauthenticated)
+				// The other email is free again.
+				addMember(t, e.client(), e.op, "Mail", other, rpc.RoleViewer)
+				checkClean(t, e.d)
+			})
+		}
+	}
+}
+
+// TestCrashDuringMemberChangesLeavesThemWhole: a member added through a
+// crash is rolled back, claim and all; one removed through a crash after
+// its intent is gone for good, its tokens refused from the intent on.
+func TestCrashDuringMemberChangesLeavesThemWhole(t *testing.T) {
+	for _, step := range []string{"account:inserted", "account:claimed-email"} {
+		for _, embedded := range []bool{false, true} {
+			t.Run(fmt.Sprintf("an add after %s, embedded %v", step, embedded), func(t *testing.T) {
+				e := newCrashEnv(t, step, embedded)
+				create(t, e.client(), e.op, "Team")
+				e.crash.arm()
+				_, err := e.client().AddMember(ctxT(t), rpc.MemberAddParams{Token: e.op, Org: "Team", Email: "new@team.example", Password: memberPassword, Role: rpc.RoleAdmin})
+				if err == nil {
+					t.Fatal("member.add succeeded through a crash")
+				}
+				e.restart()
+				l, err := e.client().ListMembers(ctxT(t), rpc.MemberListParams{Token: e.op, Org: "Team"})
+				if err != nil || l.Total != 1 {
+					t.Fatalf("after reconcile the members are %v, %v; want the first admin alone", emails(l), err)
+				}
+				addMember(t, e.client(), e.op, "Team", "new@team.example", rpc.RoleAdmin)
+				checkClean(t, e.d)
+			})
+		}
+	}
+	for _, embedded := range []bool{false, true} {
+		t.Run(fmt.Sprintf("a removal after its intent, embedded %v", embedded), func(t *testing.T) {
+			e := newCrashEnv(t, "remove:intent", embedded)
+			create(t, e.client(), e.op, "Team")
+			addMember(t, e.client(), e.op, "Team", "second@team.example", rpc.RoleAdmin)
+			tok := login(t, e.client(), "second@team.example", memberPassword)
+			e.crash.arm()
+			if err := e.client().RemoveMember(ctxT(t), rpc.MemberRemoveParams{Token: e.op, Org: "Team", Email: "second@team.example"}); err == nil {
+				t.Fatal("member.remove succeeded through a crash")
+			}
+			_, err := e.client().Whoami(ctxT(t), tok)
+			wantCode(t, err, rpc.CodeUnauthenticated)
+			e.restart()
+			o, err := e.client().GetOrg(ctxT(t), e.op, "Team")
+			if err != nil || o.Members != 1 || o.AdminEmail != adminEmail("Team") {
+				t.Fatalf("after reconcile: %+v, %v", o, err)
+			}
+			addMember(t, e.client(), e.op, "Team", "second@team.example", rpc.RoleViewer)
 		})
 	}
 }
@@ -305,7 +394,7 @@ func TestCrashDuringDeleteIsFinished(t *testing.T) {
 }
 
 func TestCrashDuringBootstrapIsRolledBack(t *testing.T) {
-	for _, step := range []string{"operator:inserted", "operator:claimed-bootstrap", "operator:claimed-email"} {
+	for _, step := range []string{"account:inserted", "account:claimed-bootstrap", "account:claimed-email"} {
 		t.Run("after "+step, func(t *testing.T) {
 			crash := &crashAt{step: step, armed: true}
 			d := testenv.Start(t, testenv.Options{Failpoint: crash.hook})

@@ -73,7 +73,8 @@ func OpenStore(ctx context.Context, cfg Config, log *slog.Logger, o Hooks) (*Sto
 		DataConns:              data,
 	})
 	if err == nil && st.engine != nil {
-		err = st.engine.IndexIDs(ctx, s.Database(), mongo.OrganizationsCollection, mongo.ClaimsCollection, mongo.OperatorsCollection, mongo.MetaCollection)
+		err = st.engine.IndexIDs(ctx, s.Database(), mongo.OrganizationsCollection, mongo.ClaimsCollection, mongo.OperatorsCollection,
+			mongo.MembersCollection, mongo.RevocationsCollection, mongo.MetaCollection)
 		if err != nil {
 			_ = s.Close(context.WithoutCancel(ctx))
 		}
@@ -180,6 +181,11 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, o Hooks) (_ *Daemo
 
 	if d.store, err = OpenStore(ctx, cfg, log, o); err != nil {
 		return nil, err
+	}
+	// A store an earlier orgd wrote is upgraded before anything else
+	// touches it; a failure stops the start, and the next start carries on.
+	if err := d.store.Upgrade(ctx); err != nil {
+		return nil, fmt.Errorf("upgrade the store: %w", err)
 	}
 	if err := d.store.Reconcile(ctx); err != nil {
 		log.Warn("reconcile at start failed; will retry", "error", err)

@@ -42,11 +42,8 @@ func TestDiscoverDescribesEveryMethod(t *testing.T) {
 	if doc.OpenRPC != rpc.OpenRPCVersion || doc.Info.Title != "orgd" {
 		t.Errorf("document header %+v %+v", doc.OpenRPC, doc.Info)
 	}
-	want := []string{rpc.MethodAuthLogin, rpc.MethodAuthWhoami, rpc.MethodAuthBootstrap, rpc.MethodOrgCreate, rpc.MethodOrgGet,
-		rpc.MethodOrgList, rpc.MethodOrgUpdate, rpc.MethodOrgDelete, rpc.MethodOrgStats, rpc.MethodOrgSubscribe,
-		rpc.MethodDataInsert, rpc.MethodDataFind, rpc.MethodDataCount, rpc.MethodDataUpdate, rpc.MethodDataDelete,
-		rpc.MethodDataIndexesList, rpc.MethodDataIndexesCreate, rpc.MethodDataIndexesDrop,
-		rpc.MethodSystemHealth, rpc.MethodRPCDiscover}
+	// The contract's list, which completion offers, is what orgd serves.
+	want := rpc.Methods()
 	got := map[string]rpc.MethodSpec{}
 	for _, m := range doc.Methods {
 		got[m.Name] = m
@@ -92,6 +89,25 @@ func TestDiscoverDescribesEveryMethod(t *testing.T) {
 	}
 	if _, ok := doc.Components.Schemas["Organization"]; !ok {
 		t.Error("Organization schema missing from components")
+	}
+	// The account methods say how they refuse.
+	errorsOf := map[string][]int64{
+		rpc.MethodOperatorDelete: {rpc.CodeForbidden, rpc.CodeNotFound, rpc.CodeConflict},
+		rpc.MethodMemberRemove:   {rpc.CodeForbidden, rpc.CodeNotFound, rpc.CodeConflict, rpc.CodeSuspended},
+		rpc.MethodMemberUpdate:   {rpc.CodeForbidden, rpc.CodeNotFound, rpc.CodeConflict, rpc.CodeSuspended},
+		rpc.MethodAuthLogin:      {rpc.CodeUnauthenticated, rpc.CodeTooManyAttempts, rpc.CodeSuspended},
+		rpc.MethodOrgSuspend:     {rpc.CodeForbidden, rpc.CodeNotFound},
+	}
+	for name, codes := range errorsOf {
+		listed := map[int64]bool{}
+		for _, e := range got[name].Errors {
+			listed[e.Code] = e.Message != ""
+		}
+		for _, code := range codes {
+			if !listed[code] {
+				t.Errorf("%s does not describe error %d", name, code)
+			}
+		}
 	}
 }
 
@@ -220,7 +236,7 @@ func slowStep(step string) (func(string) error, <-chan struct{}) {
 }
 
 func TestAHalfClosedConnectionStillGetsItsAnswers(t *testing.T) {
-	slow, reached := slowStep("operator:inserted")
+	slow, reached := slowStep("account:inserted")
 	d := testenv.Start(t, testenv.Options{Failpoint: slow})
 	r := d.Dial(t)
 	// What "echo request | socat - UNIX-CONNECT:orgd.sock" does: send, then

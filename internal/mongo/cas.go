@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"hash/fnv"
+	"slices"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/orgd/orgd/internal/org"
 )
@@ -35,28 +37,60 @@ func (s *Store) lockKey(key string) (unlock func()) {
 	return mu.Unlock
 }
 
-// updateOrgIf applies update to the organization id if it is in state
-// from, and puts the result into the directory; errChanged when it is gone
-// or in another state.
-func (s *Store) updateOrgIf(ctx context.Context, id string, from org.State, update bson.D) (org.Organization, error) {
+// updateIf applies update to the document of c with id if its state is
+// one of from, and returns the document as it is after; errChanged when it
+// is gone or in another state.
+func updateIf[D any](ctx context.Context, s *Store, c *mongo.Collection, id string, from []org.State, update bson.D) (D, error) {
+	var d D
 	if !s.exclusive {
-		return s.updateOrg(ctx, bson.D{{Key: "_id", Value: id}, {Key: "state", Value: from}}, update)
+		states := make(bson.A, len(from))
+		for i, st := range from {
+			states[i] = st
+		}
+		return findOneAndUpdate[D](ctx, c, bson.D{{Key: "_id", Value: id}, {Key: "state", Value: bson.D{{Key: "$in", Value: states}}}}, update)
 	}
 	defer s.lockKey(id)()
-	var d struct {
+	var cur struct {
 		State string `bson:"state"`
 	}
-	err := s.findByID(ctx, s.orgs, id).Decode(&d)
+	err := s.findByID(ctx, c, id).Decode(&cur)
 	if errors.Is(err, mongo.ErrNoDocuments) {
-		return org.Organization{}, errChanged
+		return d, errChanged
 	}
 	if err != nil {
-		return org.Organization{}, storeErr("read organization", err)
+		return d, storeErr("read "+c.Name(), err)
 	}
-	if d.State != string(from) {
-		return org.Organization{}, errChanged
+	if !slices.Contains(from, org.State(cur.State)) {
+		return d, errChanged
 	}
-	return s.updateOrg(ctx, bson.D{{Key: "_id", Value: id}}, update)
+	return findOneAndUpdate[D](ctx, c, bson.D{{Key: "_id", Value: id}}, update)
+}
+
+// findOneAndUpdate applies update to the document filter matches and
+// returns it as it is after; errChanged when filter matches nothing.
+func findOneAndUpdate[D any](ctx context.Context, c *mongo.Collection, filter, update bson.D) (D, error) {
+	var d D
+	err := c.FindOneAndUpdate(ctx, filter, update, options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return d, errChanged
+	}
+	if err != nil {
+		return d, storeErr("update "+c.Name(), err)
+	}
+	return d, nil
+}
+
+// updateOrgIf applies update to the organization id if it is in one of
+// the states from, and puts the result into the directory; errChanged when
+// it is gone or in another state.
+func (s *Store) updateOrgIf(ctx context.Context, id string, update bson.D, from ...org.State) (org.Organization, error) {
+	d, err := updateIf[orgDoc](ctx, s, s.orgs, id, from, update)
+	if err != nil {
+		return org.Organization{}, err
+	}
+	o := d.organization()
+	s.dir.PutOrganization(o)
+	return o, nil
 }
 
 // changeSchema waits, on an exclusive store, until no other create or

@@ -95,14 +95,22 @@ func openStoreWith(t *testing.T, o mongo.Options) (*mongo.Store, *org.Directory)
 	return s, dir
 }
 
-func newOrganization(name, email string) org.Organization {
+// newOrganization returns an organization named name to create, and its
+// first admin with email.
+func newOrganization(name, email string) (org.Organization, org.Account) {
 	slug, _ := org.Slug(name)
 	now := time.Now().UTC()
-	return org.Organization{
+	o := org.Organization{
 		ID: org.NewID(), Name: name, Slug: slug, Collection: org.CollectionName(slug),
-		AdminID: org.NewID(), AdminEmail: email, State: org.StateProvisioning,
-		CreatedAt: now, UpdatedAt: now, PasswordHash: []byte("hash"), CredVersion: 1,
+		State: org.StateProvisioning, CreatedAt: now, UpdatedAt: now,
 	}
+	return o, org.Account{ID: org.NewID(), Email: email, Role: org.RoleAdmin, OrgID: o.ID, PasswordHash: []byte("hash"), CredVersion: 1}
+}
+
+// create creates an organization named name whose first admin has email.
+func create(ctx context.Context, s *mongo.Store, name, email string) (org.Organization, error) {
+	o, admin := newOrganization(name, email)
+	return s.CreateOrganization(ctx, o, admin)
 }
 
 func rename(name string) org.Change {
@@ -113,24 +121,35 @@ func rename(name string) org.Change {
 // TestExclusiveStoreFindsDocumentsByIDOnly: the embedded engine uses an
 // index only for a filter that is exactly {_id: …}, and reads the whole
 // collection for any other; on an exclusive store, a create, a rename, an
-// email change and a delete never send another filter to the
-// organizations or the claims, nor a find, which on the engine costs a
-// copy of every collection's metadata.
+// admin's email change, a member's changes and a delete never send
+// another filter to the organizations, the accounts or the claims, nor a
+// find, which on the engine costs a copy of every collection's metadata.
 func TestExclusiveStoreFindsDocumentsByIDOnly(t *testing.T) {
 	rec := &recorder{}
-	s, _ := openStore(t, true, rec.monitor())
+	s, dir := openStore(t, true, rec.monitor())
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 
 	rec.start()
-	o, err := s.CreateOrganization(ctx, newOrganization("Acme", "admin@acme.example"))
+	o, err := create(ctx, s, "Acme", "admin@acme.example")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.UpdateOrganization(ctx, o.ID, rename("Acme Corp")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.UpdateOrganization(ctx, o.ID, org.Change{AdminEmail: "it@acme.example"}); err != nil {
+	admin, _ := dir.AccountByEmail("admin@acme.example")
+	if _, err := s.UpdateAccount(ctx, admin.ID, org.AccountChange{Email: "it@acme.example"}); err != nil {
+		t.Fatal(err)
+	}
+	viewer, err := s.CreateAccount(ctx, org.Account{ID: org.NewID(), Email: "viewer@acme.example", Role: org.RoleViewer, OrgID: o.ID, PasswordHash: []byte("hash"), CredVersion: 1}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateAccount(ctx, viewer.ID, org.AccountChange{Role: org.RoleAdmin, PasswordHash: []byte("other")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RemoveAccount(ctx, admin.ID); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.DeleteOrganization(ctx, o.ID); err != nil {
@@ -139,7 +158,9 @@ func TestExclusiveStoreFindsDocumentsByIDOnly(t *testing.T) {
 
 	checked := 0
 	for _, c := range rec.commands() {
-		if c.collection != mongo.OrganizationsCollection && c.collection != mongo.ClaimsCollection {
+		switch c.collection {
+		case mongo.OrganizationsCollection, mongo.ClaimsCollection, mongo.MembersCollection, mongo.OperatorsCollection:
+		default:
 			continue
 		}
 		if c.name == "find" {
@@ -155,8 +176,8 @@ func TestExclusiveStoreFindsDocumentsByIDOnly(t *testing.T) {
 			}
 		}
 	}
-	if checked < 10 {
-		t.Errorf("only %d filters on organizations and claims were seen; is the monitor attached?", checked)
+	if checked < 20 {
+		t.Errorf("only %d filters on organizations, accounts and claims were seen; is the monitor attached?", checked)
 	}
 }
 
@@ -171,7 +192,7 @@ func TestConditionalWritesLetOneOfConcurrentChangesWin(t *testing.T) {
 	s, dir := openStore(t, true, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	o, err := s.CreateOrganization(ctx, newOrganization("Acme", "admin@acme.example"))
+	o, err := create(ctx, s, "Acme", "admin@acme.example")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +244,7 @@ func TestConditionalWritesLetOneOfConcurrentChangesWin(t *testing.T) {
 
 	// A rename to a slug another organization holds is refused,
 	// and its claim and intent are undone.
-	other, err := s.CreateOrganization(ctx, newOrganization("Beta", "admin@beta.example"))
+	other, err := create(ctx, s, "Beta", "admin@beta.example")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,7 +291,7 @@ func TestCreatesAndDeletesOnAnExclusiveStoreRunOneAtATime(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			o, err := s.CreateOrganization(ctx, newOrganization(fmt.Sprintf("Org %d", i), fmt.Sprintf("admin%d@example.com", i)))
+			o, err := create(ctx, s, fmt.Sprintf("Org %d", i), fmt.Sprintf("admin%d@example.com", i))
 			ids[i], errs[i] = o.ID, err
 		})
 	}
@@ -285,7 +306,7 @@ func TestCreatesAndDeletesOnAnExclusiveStoreRunOneAtATime(t *testing.T) {
 
 	mu.Lock()
 	defer mu.Unlock()
-	create := []string{"create:inserted", "create:claimed-slug", "create:claimed-email", "create:collection", "create:committed", "create:replacing"}
+	create := []string{"create:inserted", "create:claimed-slug", "create:claimed-email", "create:admin", "create:collection", "create:committed", "create:replacing"}
 	del := []string{"delete:intent", "delete:dropped", "delete:released"}
 	var want []string
 	for range n {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -15,7 +16,8 @@ import (
 // Problem is a broken invariant found by Check.
 type Problem struct {
 	// Kind is one of "intent", "missing_collection", "orphan_collection",
-	// "orphan_claim", "missing_claim", "stale_record".
+	// "orphan_claim", "missing_claim", "stale_record", "orphan_member",
+	// "no_admin", "stale_lock" and "upgrade".
 	Kind   string
 	Detail string
 }
@@ -23,16 +25,21 @@ type Problem struct {
 func (p Problem) String() string { return p.Kind + ": " + p.Detail }
 
 // Check reads the whole store and reports every broken invariant: changes
-// left half-done, organizations without their collection, tenant
-// collections without an organization, and claims without an owner (or
-// owners without their claims). It changes nothing.
+// left half-done, organizations without their collection or without an
+// admin, tenant collections without an organization, members without
+// their organization, claims without an owner (or owners without their
+// claims), and an upgrade from an earlier orgd's layout that is not
+// finished. It changes nothing.
 func (s *Store) Check(ctx context.Context) ([]Problem, error) {
 	var orgs []orgDoc
 	if err := findAll(ctx, s, OrganizationsCollection, &orgs); err != nil {
 		return nil, err
 	}
-	var ops []operatorDoc
+	var ops, members []accountDoc
 	if err := findAll(ctx, s, OperatorsCollection, &ops); err != nil {
+		return nil, err
+	}
+	if err := findAll(ctx, s, MembersCollection, &members); err != nil {
 		return nil, err
 	}
 	var claims []claimDoc
@@ -51,6 +58,10 @@ func (s *Store) Check(ctx context.Context) ([]Problem, error) {
 	for _, n := range names {
 		collections[n] = true
 	}
+	marker, err := s.layout(ctx)
+	if err != nil {
+		return nil, err
+	}
 
 	var problems []Problem
 	add := func(kind, format string, args ...any) {
@@ -68,34 +79,47 @@ func (s *Store) Check(ctx context.Context) ([]Problem, error) {
 		held[c.ID] = c.Owner
 	}
 
-	// What each claim key should belong to.
+	// What each claim key should belong to; also, during an upgrade
+	// (upgrade.go), a legacy admin's email may belong to the account
+	// already.
 	wanted := make(map[string]string)
+	alsoWanted := make(map[string]string)
+	upgrading := make(map[string]bool) // ids of legacy admins
 	referenced := make(map[string]bool)
 	states := make(map[string]string, len(orgs))
+	admins := make(map[string]int, len(orgs))
+	legacy := 0
 	for _, d := range orgs {
 		states[d.ID] = d.State
 		if _, ok := committed[d.ID]; ok && d.State == string(org.StateProvisioning) {
 			continue // reported below
 		}
-		if d.State != string(org.StateActive) {
-			add("intent", "organization %q (%s) is %s since %s", d.Name, d.ID, d.State, d.IntentAt.UTC().Format("2006-01-02T15:04:05Z"))
+		if !org.State(d.State).Settled() {
+			add("intent", "organization %q (%s) is %s since %s", d.Name, d.ID, d.State, stamp(d.IntentAt))
 		}
 		referenced[d.Collection] = true
 		wanted[slugClaim(d.Slug)] = d.ID
-		wanted[emailClaim(d.AdminEmail)] = d.ID
 		if p := d.Pending; p != nil {
 			referenced[p.Collection] = true
 			wanted[slugClaim(p.Slug)] = d.ID
-			wanted[emailClaim(p.AdminEmail)] = d.ID
 		}
-		if d.State == string(org.StateActive) && !collections[d.Collection] {
+		if d.legacy() {
+			legacy++
+			admins[d.ID]++
+			wanted[emailClaim(d.Legacy.AdminEmail)] = d.ID
+			alsoWanted[emailClaim(d.Legacy.AdminEmail)] = d.Legacy.AdminID
+			upgrading[d.Legacy.AdminID] = true
+			if p := d.Pending; p != nil && p.AdminEmail != "" {
+				wanted[emailClaim(p.AdminEmail)] = d.ID
+			}
+		}
+		if org.State(d.State).Settled() && !collections[d.Collection] {
 			add("missing_collection", "organization %q (%s) has no collection %s", d.Name, d.ID, d.Collection)
 		}
 	}
 	// A create past its commit record whose document a crash left
 	// provisioning, or deleted with its slug still claimed: Reconcile
-	// finishes it from the record. Any other record is left over, with a
-	// password hash in it.
+	// finishes it from the record. Any other record is left over.
 	for id, d := range committed {
 		st, ok := states[id]
 		if (ok && st != string(org.StateProvisioning)) || (!ok && held[slugClaim(d.Slug)] != id) {
@@ -105,39 +129,71 @@ func (s *Store) Check(ctx context.Context) ([]Problem, error) {
 		add("intent", "organization %q (%s) is created but not finished; orgd finishes it from its commit record at start", d.Name, id)
 		referenced[d.Collection] = true
 		wanted[slugClaim(d.Slug)] = id
-		wanted[emailClaim(d.AdminEmail)] = id
+		states[id] = string(org.StateActive)
 	}
-	for _, d := range ops {
+	for _, d := range slices.Concat(ops, members) {
+		kind := "operator"
+		if d.OrgID != "" {
+			kind = "member"
+		}
 		if d.State != string(org.StateActive) {
-			add("intent", "operator %s (%s) is %s since %s", d.Email, d.ID, d.State, d.IntentAt.UTC().Format("2006-01-02T15:04:05Z"))
+			add("intent", "%s %s (%s) is %s since %s", kind, d.Email, d.ID, d.State, stamp(d.IntentAt))
+		}
+		if upgrading[d.ID] {
+			continue // counted as its organization's legacy admin
 		}
 		wanted[emailClaim(d.Email)] = d.ID
+		if d.PendingEmail != "" {
+			wanted[emailClaim(d.PendingEmail)] = d.ID
+		}
+		if d.OrgID == "" {
+			continue
+		}
+		if _, ok := states[d.OrgID]; !ok {
+			add("orphan_member", "member %s (%s) belongs to organization %s, which does not exist; orgd removes it", d.Email, d.ID, d.OrgID)
+		} else if d.Role == string(org.RoleAdmin) && (d.State == string(org.StateActive) || d.State == string(org.StateUpdating)) {
+			admins[d.OrgID]++
+		}
+	}
+	for _, d := range orgs {
+		if org.State(d.State).Settled() && admins[d.ID] == 0 {
+			add("no_admin", "organization %q (%s) has no admin", d.Name, d.ID)
+		}
 	}
 
 	for _, c := range claims {
-		if c.ID == bootstrapClaim {
-			if !slices.ContainsFunc(ops, func(d operatorDoc) bool { return d.ID == c.Owner }) {
-				add("orphan_claim", "claim %q belongs to operator %s, which does not exist", c.ID, c.Owner)
+		switch {
+		case c.ID == bootstrapClaim:
+			// Kept when its operator is removed: it says the store has had
+			// one. Only a store without any operator has it wrong.
+			if len(ops) == 0 {
+				add("orphan_claim", "claim %q belongs to operator %s, and no operator exists", c.ID, c.Owner)
+			}
+			continue
+		case strings.HasPrefix(c.ID, "lock:"):
+			if time.Since(c.At) > guardStale {
+				add("stale_lock", "guard %q is held since %s; orgd takes it over", c.ID, stamp(c.At))
 			}
 			continue
 		}
-		if owner, ok := wanted[c.ID]; !ok || owner != c.Owner {
+		if owner, ok := wanted[c.ID]; !ok || (owner != c.Owner && alsoWanted[c.ID] != c.Owner) {
 			add("orphan_claim", "claim %q belongs to %s, which does not use it", c.ID, c.Owner)
 		}
 	}
 	for _, d := range orgs {
-		if d.State != string(org.StateActive) {
+		if !org.State(d.State).Settled() {
 			continue // an intent holds its claims only partly; reported above
 		}
-		for _, key := range []string{slugClaim(d.Slug), emailClaim(d.AdminEmail)} {
-			if held[key] != d.ID {
-				add("missing_claim", "organization %q (%s) does not hold claim %q", d.Name, d.ID, key)
-			}
+		if key := slugClaim(d.Slug); held[key] != d.ID {
+			add("missing_claim", "organization %q (%s) does not hold claim %q", d.Name, d.ID, key)
+		}
+		if key := emailClaim(d.Legacy.AdminEmail); d.legacy() && held[key] != d.ID && held[key] != d.Legacy.AdminID {
+			add("missing_claim", "organization %q (%s) does not hold claim %q", d.Name, d.ID, key)
 		}
 	}
-	for _, d := range ops {
-		if d.State == string(org.StateActive) && held[emailClaim(d.Email)] != d.ID {
-			add("missing_claim", "operator %s (%s) does not hold claim %q", d.Email, d.ID, emailClaim(d.Email))
+	for _, d := range slices.Concat(ops, members) {
+		if d.State == string(org.StateActive) && !upgrading[d.ID] && held[emailClaim(d.Email)] != d.ID {
+			add("missing_claim", "account %s (%s) does not hold claim %q", d.Email, d.ID, emailClaim(d.Email))
 		}
 	}
 	for _, n := range names {
@@ -145,9 +201,17 @@ func (s *Store) Check(ctx context.Context) ([]Problem, error) {
 			add("orphan_collection", "collection %s belongs to no organization", n)
 		}
 	}
+	switch {
+	case marker.Started != nil && marker.Version < layoutAccounts:
+		add("upgrade", "the upgrade to accounts of their own started at %s and is not finished: %d organizations still hold their admin; orgd serve finishes it at start", stamp(*marker.Started), legacy)
+	case legacy > 0:
+		add("upgrade", "%d organizations are in the layout of an earlier orgd, their admin inside them; orgd serve upgrades them at start", legacy)
+	}
 	slices.SortFunc(problems, func(a, b Problem) int { return strings.Compare(a.String(), b.String()) })
 	return problems, nil
 }
+
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
 
 func findAll[T any](ctx context.Context, s *Store, collection string, out *[]T) error {
 	cur, err := s.db.Collection(collection).Find(ctx, bson.D{})

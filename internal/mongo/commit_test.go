@@ -49,8 +49,8 @@ func TestReconcileFinishesCommittedCreates(t *testing.T) {
 				}
 				return nil
 			})
-			o := newOrganization("Phoenix "+step, strings.ReplaceAll(step, ":", "-")+"@example.com")
-			if _, err := crashed.CreateOrganization(ctx, o); !errors.Is(err, errCrash) {
+			o, admin := newOrganization("Phoenix "+step, strings.ReplaceAll(step, ":", "-")+"@example.com")
+			if _, err := crashed.CreateOrganization(ctx, o, admin); !errors.Is(err, errCrash) {
 				t.Fatalf("create: %v, want the simulated crash", err)
 			}
 
@@ -66,7 +66,7 @@ func TestReconcileFinishesCommittedCreates(t *testing.T) {
 				t.Fatal(err)
 			}
 			got, ok := dir.Organization(o.ID)
-			if !ok || got.State != org.StateActive || got.Name != o.Name || got.AdminEmail != o.AdminEmail || got.Rev != 2 {
+			if !ok || got.State != org.StateActive || got.Name != o.Name || got.AdminEmail() != admin.Email || got.Rev != 2 {
 				t.Fatalf("after reconcile the directory holds %+v (found %v)", got, ok)
 			}
 			wantClean(ctx, t, s)
@@ -80,8 +80,8 @@ func TestReconcileFinishesCommittedCreates(t *testing.T) {
 			{Key: "_id", Value: "created:" + o.ID},
 			{Key: "org", Value: bson.D{
 				{Key: "_id", Value: o.ID}, {Key: "name", Value: o.Name}, {Key: "slug", Value: o.Slug},
-				{Key: "collection", Value: o.Collection}, {Key: "admin_email", Value: o.AdminEmail},
-				{Key: "password_hash", Value: o.PasswordHash}, {Key: "state", Value: "active"}, {Key: "rev", Value: o.Rev},
+				{Key: "collection", Value: o.Collection}, {Key: "state", Value: "active"}, {Key: "rev", Value: o.Rev},
+				{Key: "layout", Value: 2},
 			}},
 		})
 		if err != nil {
@@ -118,8 +118,8 @@ func TestReconcileFinishesCommittedCreates(t *testing.T) {
 			}
 			return nil
 		})
-		o := newOrganization("Retried", "retried@example.com")
-		if _, err := crashed.CreateOrganization(ctx, o); !errors.Is(err, errCrash) {
+		o, admin := newOrganization("Retried", "retried@example.com")
+		if _, err := crashed.CreateOrganization(ctx, o, admin); !errors.Is(err, errCrash) {
 			t.Fatalf("create: %v, want the simulated crash", err)
 		}
 		failed := false
@@ -144,7 +144,7 @@ func TestReconcileFinishesCommittedCreates(t *testing.T) {
 
 	t.Run("record of a finished create", func(t *testing.T) {
 		s, _ := open("finished", nil)
-		o, err := s.CreateOrganization(ctx, newOrganization("Later", "later@example.com"))
+		o, err := create(ctx, s, "Later", "later@example.com")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -164,7 +164,7 @@ func TestReconcileFinishesCommittedCreates(t *testing.T) {
 
 	t.Run("record of a deleted organization", func(t *testing.T) {
 		s, _ := open("deleted", nil)
-		old, err := s.CreateOrganization(ctx, newOrganization("Phoenix", "phoenix@example.com"))
+		old, err := create(ctx, s, "Phoenix", "phoenix@example.com")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -177,7 +177,7 @@ func TestReconcileFinishesCommittedCreates(t *testing.T) {
 		// A record that outlived its organization all the same, and a
 		// new organization of the same name on the same collection.
 		record(t, s, old)
-		again, err := s.CreateOrganization(ctx, newOrganization("Phoenix", "phoenix-again@example.com"))
+		again, err := create(ctx, s, "Phoenix", "phoenix-again@example.com")
 		if err != nil {
 			t.Fatal(err)
 		}

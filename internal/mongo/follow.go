@@ -3,6 +3,7 @@ package mongo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -30,7 +31,10 @@ const (
 
 func heartbeatID(instance string) string { return "daemon:" + instance }
 
-// Load replaces the directory with what the store holds.
+// Load replaces the directory with what the store holds. The admin an
+// earlier orgd kept inside an organization's document is loaded as the
+// account the upgrade makes of it, so that a store not upgraded yet reads
+// the same as one upgraded.
 func (s *Store) Load(ctx context.Context) error {
 	asOf := s.dir.Seq()
 	version, err := s.version(ctx)
@@ -38,42 +42,51 @@ func (s *Store) Load(ctx context.Context) error {
 		return err
 	}
 	var orgs []org.Organization
-	cur, err := s.orgs.Find(ctx, bson.D{})
-	if err != nil {
-		return storeErr("load organizations", err)
-	}
-	for cur.Next(ctx) {
-		var d orgDoc
-		if err := cur.Decode(&d); err != nil {
-			_ = cur.Close(ctx)
-			return storeErr("decode organization", err)
-		}
+	var accounts []org.Account
+	err = each(ctx, s.orgs, func(d *orgDoc) {
 		orgs = append(orgs, d.organization())
-	}
-	if err := errors.Join(cur.Err(), cur.Close(ctx)); err != nil {
-		return storeErr("load organizations", err)
-	}
-	var ops []org.Operator
-	cur, err = s.ops.Find(ctx, bson.D{})
-	if err != nil {
-		return storeErr("load operators", err)
-	}
-	for cur.Next(ctx) {
-		var d operatorDoc
-		if err := cur.Decode(&d); err != nil {
-			_ = cur.Close(ctx)
-			return storeErr("decode operator", err)
+		if d.legacy() && d.Legacy.AdminID != "" {
+			accounts = append(accounts, d.legacyAccount())
 		}
-		ops = append(ops, d.operator())
+	})
+	if err != nil {
+		return fmt.Errorf("load organizations: %w", err)
 	}
-	if err := errors.Join(cur.Err(), cur.Close(ctx)); err != nil {
-		return storeErr("load operators", err)
+	for _, c := range []*mongo.Collection{s.ops, s.members} {
+		operator := c == s.ops
+		if err := each(ctx, c, func(d *accountDoc) { accounts = append(accounts, d.account(operator)) }); err != nil {
+			return fmt.Errorf("load accounts: %w", err)
+		}
 	}
-	s.dir.Replace(orgs, ops, asOf)
+	revoked := make(map[string]time.Time)
+	if err := each(ctx, s.revoked, func(d *revocationDoc) { revoked[d.ID] = d.ExpiresAt.UTC() }); err != nil {
+		return fmt.Errorf("load revoked tokens: %w", err)
+	}
+	s.dir.Replace(orgs, accounts, revoked, asOf)
 	s.mu.Lock()
 	s.seen = version
 	clear(s.own)
 	s.mu.Unlock()
+	return nil
+}
+
+// each decodes every document of c into a D and hands it to fn.
+func each[D any](ctx context.Context, c *mongo.Collection, fn func(*D)) error {
+	cur, err := c.Find(ctx, bson.D{})
+	if err != nil {
+		return storeErr("read "+c.Name(), err)
+	}
+	for cur.Next(ctx) {
+		var d D
+		if err := cur.Decode(&d); err != nil {
+			_ = cur.Close(ctx)
+			return storeErr("decode "+c.Name(), err)
+		}
+		fn(&d)
+	}
+	if err := errors.Join(cur.Err(), cur.Close(ctx)); err != nil {
+		return storeErr("read "+c.Name(), err)
+	}
 	return nil
 }
 
@@ -234,4 +247,6 @@ func (s *Store) tick(ctx context.Context, n int) {
 	if err := s.Reconcile(ctx); err != nil && ctx.Err() == nil {
 		s.log.Warn("reconcile failed; will retry", "error", err)
 	}
+	s.writeLogins(ctx)
+	s.forgetRevocations(ctx)
 }

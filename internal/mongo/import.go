@@ -13,7 +13,9 @@ import (
 const importBatch = 1000
 
 // Import writes organizations straight into the store, each active with
-// its claims and its collection, and puts them into the directory. It is
+// its claims, its collection and its admin (admins[i] is orgs[i]'s, its
+// ID, Email, PasswordHash and CredVersion set), and puts them into the
+// directory. It is
 // for filling a store for a benchmark or a test: with no intents and no
 // checks it costs the store's work only, far less than a create each. The
 // collections are made one after the other with nothing in between, which
@@ -23,7 +25,10 @@ const importBatch = 1000
 // the store: a taken slug or email is a duplicate-key error, and what was
 // written before it stays. Organizations with no CreatedAt get the time of
 // the import.
-func (s *Store) Import(ctx context.Context, orgs []org.Organization) error {
+func (s *Store) Import(ctx context.Context, orgs []org.Organization, admins []org.Account) error {
+	if len(admins) != len(orgs) {
+		return fmt.Errorf("import: %d organizations but %d admins", len(orgs), len(admins))
+	}
 	for _, o := range orgs {
 		if err := s.db.CreateCollection(ctx, o.Collection); err != nil {
 			return storeErr("create collection "+o.Collection, err)
@@ -31,26 +36,35 @@ func (s *Store) Import(ctx context.Context, orgs []org.Organization) error {
 	}
 	t := now()
 	done := make([]org.Organization, 0, len(orgs))
+	accounts := make([]org.Account, 0, len(orgs))
 	docs := make([]any, 0, len(orgs))
+	members := make([]any, 0, len(orgs))
 	claims := make([]any, 0, 2*len(orgs))
-	for _, o := range orgs {
+	for i, o := range orgs {
 		o.State, o.Rev, o.Pending, o.IntentOwner = org.StateActive, 1, nil, ""
 		if o.CreatedAt.IsZero() {
 			o.CreatedAt, o.UpdatedAt = t, t
 		}
-		done = append(done, o)
-		docs = append(docs, toOrgDoc(o))
+		a := admins[i]
+		a.Role, a.OrgID, a.State, a.Rev = org.RoleAdmin, o.ID, org.StateActive, 1
+		a.CreatedAt, a.UpdatedAt = o.CreatedAt, o.UpdatedAt
+		done, accounts = append(done, o), append(accounts, a)
+		docs, members = append(docs, toOrgDoc(o)), append(members, toAccountDoc(a))
 		claims = append(claims,
 			claimDoc{ID: slugClaim(o.Slug), Owner: o.ID, Kind: "organization", At: t},
-			claimDoc{ID: emailClaim(o.AdminEmail), Owner: o.ID, Kind: "organization", At: t})
+			claimDoc{ID: emailClaim(a.Email), Owner: a.ID, Kind: "account", At: t})
 	}
 	if err := insertBatches(ctx, s, ClaimsCollection, claims); err != nil {
+		return err
+	}
+	if err := insertBatches(ctx, s, MembersCollection, members); err != nil {
 		return err
 	}
 	if err := insertBatches(ctx, s, OrganizationsCollection, docs); err != nil {
 		return err
 	}
-	for _, o := range done {
+	for i, o := range done {
+		s.dir.PutAccount(accounts[i])
 		s.dir.PutOrganization(o)
 	}
 	s.bump(ctx)

@@ -13,12 +13,13 @@ func TestImportLeavesAStoreThatChecksClean(t *testing.T) {
 	s, dir := openStore(t, true, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	orgs := []org.Organization{
-		newOrganization("Acme", "admin@acme.example"),
-		newOrganization("Beta", "admin@beta.example"),
-		newOrganization("Müller GmbH", "it@mueller.example"),
+	var orgs []org.Organization
+	var admins []org.Account
+	for _, n := range [][2]string{{"Acme", "admin@acme.example"}, {"Beta", "admin@beta.example"}, {"Müller GmbH", "it@mueller.example"}} {
+		o, a := newOrganization(n[0], n[1])
+		orgs, admins = append(orgs, o), append(admins, a)
 	}
-	if err := s.Import(ctx, orgs); err != nil {
+	if err := s.Import(ctx, orgs, admins); err != nil {
 		t.Fatal(err)
 	}
 	problems, err := s.Check(ctx)
@@ -28,19 +29,22 @@ func TestImportLeavesAStoreThatChecksClean(t *testing.T) {
 	if len(problems) > 0 {
 		t.Errorf("after Import, Check finds %v", problems)
 	}
-	for _, o := range orgs {
+	for i, o := range orgs {
 		got, ok := dir.OrganizationByName(o.Name)
-		if !ok || got.ID != o.ID || got.State != org.StateActive || string(got.PasswordHash) != "hash" {
-			t.Errorf("the directory holds %+v for %s, want it active with its hash", got, o.Name)
+		if !ok || got.ID != o.ID || got.State != org.StateActive || got.AdminEmail() != admins[i].Email {
+			t.Errorf("the directory holds %+v for %s, want it active with its admin", got, o.Name)
+		}
+		if a, ok := dir.AccountByEmail(admins[i].Email); !ok || a.OrgID != o.ID || string(a.PasswordHash) != "hash" {
+			t.Errorf("the directory holds the admin %+v, want it with its organization and hash", a)
 		}
 	}
 
 	// The claims are in place: a create with a taken slug or email loses.
 	var oe *org.Error
-	if _, err := s.CreateOrganization(ctx, newOrganization("ACME", "new@acme.example")); !errors.As(err, &oe) || oe.Code != org.ECONFLICT {
+	if _, err := create(ctx, s, "ACME", "new@acme.example"); !errors.As(err, &oe) || oe.Code != org.ECONFLICT {
 		t.Errorf("creating ACME after importing Acme: %v, want a conflict", err)
 	}
-	if _, err := s.CreateOrganization(ctx, newOrganization("Gamma", "admin@beta.example")); !errors.As(err, &oe) || oe.Code != org.ECONFLICT {
+	if _, err := create(ctx, s, "Gamma", "admin@beta.example"); !errors.As(err, &oe) || oe.Code != org.ECONFLICT {
 		t.Errorf("creating Gamma with Beta's admin email: %v, want a conflict", err)
 	}
 	// And an imported organization changes like any other.

@@ -4,37 +4,41 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/orgd/orgd/internal/org"
 )
 
 // How changes are made safe without transactions. Each change first writes
 // its intent into the organization's document (state provisioning,
-// renaming, updating or deleting), then claims, creates, renames or drops,
-// and finally writes the finished state. Every step is idempotent, and the
+// renaming or deleting), then claims, creates, renames or drops, and
+// finally writes the finished state. Every step is idempotent, and the
 // claims decide every race. A crash at any point leaves an intent that
 // Reconcile finishes or rolls back:
 //
-//	create:  insert doc (provisioning) → claim slug → claim email →
-//	         create collection → activate.
+//	create:  insert doc (provisioning, founder) → claim slug → claim the
+//	         admin's email → insert the admin's account → create
+//	         collection → activate.
 //	         Reconcile rolls back: the create was never acknowledged.
 //	         On an exclusive store, activating is commit record → replace
 //	         doc → delete record (commit.go), and Reconcile rolls forward
 //	         from the record.
-//	rename:  doc renaming/updating with pending target → claim new slug →
-//	         claim new email → rename collection → mark committed →
-//	         release old claims → finalize.
+//	rename:  doc renaming with pending target → claim new slug → rename
+//	         collection → mark committed → release old slug → finalize.
 //	         Reconcile rolls back before commit, forward after.
 //	delete:  doc deleting → drop collection (while the slug claim is still
-//	         ours, so never another organization's) → release claims →
-//	         delete doc. Reconcile rolls forward.
+//	         ours, so never another organization's) → release the slug →
+//	         remove the members, claims and all → delete doc. Reconcile
+//	         rolls forward.
+//
+// Suspending, resuming and changing labels are one write each. Accounts
+// have their own intents (accounts.go).
 
 // CreateOrganization implements org.Store.
-func (s *Store) CreateOrganization(ctx context.Context, o org.Organization) (_ org.Organization, err error) {
+func (s *Store) CreateOrganization(ctx context.Context, o org.Organization, admin org.Account) (_ org.Organization, err error) {
 	release, err := s.changeSchema(ctx)
 	if err != nil {
 		return org.Organization{}, err
@@ -46,7 +50,9 @@ func (s *Store) CreateOrganization(ctx context.Context, o org.Organization) (_ o
 	t := now()
 	o.State, o.Rev, o.IntentOwner, o.IntentAt = org.StateProvisioning, 1, s.instance, t
 	o.CreatedAt, o.UpdatedAt = t, t
-	if _, err := s.orgs.InsertOne(ctx, toOrgDoc(o)); err != nil {
+	d := toOrgDoc(o)
+	d.Founder = &founderDoc{ID: admin.ID, Email: admin.Email}
+	if _, err := s.orgs.InsertOne(ctx, d); err != nil {
 		return org.Organization{}, storeErr("insert organization", err)
 	}
 	s.dir.PutOrganization(o)
@@ -57,18 +63,27 @@ func (s *Store) CreateOrganization(ctx context.Context, o org.Organization) (_ o
 	if holder, err := s.claim(ctx, slugClaim(o.Slug), o.ID, "organization"); err != nil {
 		return org.Organization{}, err
 	} else if holder != o.ID {
-		return org.Organization{}, s.abandonCreate(ctx, o, s.slugConflict("name", holder))
+		return org.Organization{}, s.abandonCreate(ctx, d, s.slugConflict("name", holder))
 	}
 	if err := s.step("create:claimed-slug"); err != nil {
 		return org.Organization{}, err
 	}
 
-	if holder, err := s.claim(ctx, emailClaim(o.AdminEmail), o.ID, "organization"); err != nil {
+	if holder, err := s.claim(ctx, emailClaim(admin.Email), admin.ID, "account"); err != nil {
 		return org.Organization{}, err
-	} else if holder != o.ID {
-		return org.Organization{}, s.abandonCreate(ctx, o, org.ConflictEmail("admin_email", o.AdminEmail))
+	} else if holder != admin.ID {
+		return org.Organization{}, s.abandonCreate(ctx, d, org.ConflictEmail("admin_email", admin.Email))
 	}
 	if err := s.step("create:claimed-email"); err != nil {
+		return org.Organization{}, err
+	}
+	admin.Role, admin.OrgID, admin.State, admin.Rev = org.RoleAdmin, o.ID, org.StateActive, 1
+	admin.CreatedAt, admin.UpdatedAt = t, t
+	if _, err := s.members.InsertOne(ctx, toAccountDoc(admin)); err != nil {
+		return org.Organization{}, storeErr("insert the admin's account", err)
+	}
+	s.dir.PutAccount(admin)
+	if err := s.step("create:admin"); err != nil {
 		return org.Organization{}, err
 	}
 
@@ -85,7 +100,8 @@ func (s *Store) CreateOrganization(ctx context.Context, o org.Organization) (_ o
 			if err := s.step("create:found-collection"); err != nil {
 				return org.Organization{}, err
 			}
-			return org.Organization{}, s.abandonCreate(ctx, o, &org.Error{Code: org.ECONFLICT, Field: "name",
+			d.KeepCollection = true
+			return org.Organization{}, s.abandonCreate(ctx, d, &org.Error{Code: org.ECONFLICT, Field: "name",
 				Message: fmt.Sprintf("a collection %s already exists without an organization; see orgd check", o.Collection)})
 		}
 		return org.Organization{}, storeErr("create collection "+o.Collection, err)
@@ -97,7 +113,7 @@ func (s *Store) CreateOrganization(ctx context.Context, o org.Organization) (_ o
 	if s.exclusive {
 		return s.commitCreate(ctx, o) // see commit.go
 	}
-	done, err := s.finishIntent(ctx, o.ID, org.StateProvisioning, nil)
+	done, err := s.finishIntent(ctx, o.ID, org.StateProvisioning, nil, bson.E{Key: "founder", Value: ""})
 	if err != nil {
 		return org.Organization{}, err
 	}
@@ -106,18 +122,21 @@ func (s *Store) CreateOrganization(ctx context.Context, o org.Organization) (_ o
 }
 
 // abandonCreate undoes a create that lost a race for a claim and returns
-// cause. Only claims held by o are released; the collection was not made.
-func (s *Store) abandonCreate(ctx context.Context, o org.Organization, cause error) error {
-	if err := s.undoCreate(ctx, o, false); err != nil {
+// cause. Only claims held by the create are released; the collection was
+// not made.
+func (s *Store) abandonCreate(ctx context.Context, d orgDoc, cause error) error {
+	if err := s.undoCreate(ctx, d, false); err != nil {
 		return errors.Join(cause, err)
 	}
 	return cause
 }
 
 // undoCreate removes every trace of an unfinished create: the collection
-// (when drop is set and the slug claim is o's, so the collection is too),
-// the claims held by o, and finally the document.
-func (s *Store) undoCreate(ctx context.Context, o org.Organization, drop bool) error {
+// (when drop is set and the slug claim is the organization's, so the
+// collection is too), the slug claim, the accounts made with it, and
+// finally the document.
+func (s *Store) undoCreate(ctx context.Context, d orgDoc, drop bool) error {
+	o := d.organization()
 	if drop {
 		mine, err := s.holds(ctx, slugClaim(o.Slug), o.ID)
 		if err != nil {
@@ -129,10 +148,11 @@ func (s *Store) undoCreate(ctx context.Context, o org.Organization, drop bool) e
 			}
 		}
 	}
-	for _, key := range []string{slugClaim(o.Slug), emailClaim(o.AdminEmail)} {
-		if err := s.release(ctx, key, o.ID); err != nil {
-			return err
-		}
+	if err := s.release(ctx, slugClaim(o.Slug), o.ID); err != nil {
+		return err
+	}
+	if err := s.removeAccountsOf(ctx, d); err != nil {
+		return err
 	}
 	if err := s.dropCommitRecord(ctx, o.ID); err != nil {
 		return err
@@ -153,36 +173,21 @@ func (s *Store) slugConflict(field, holder string) error {
 }
 
 // finishIntent moves the organization from state from to active and clears
-// its intent, also applying set. It fails if the organization is no longer
-// in state from: someone else finished or undid the change.
-func (s *Store) finishIntent(ctx context.Context, id string, from org.State, set bson.D) (org.Organization, error) {
+// its intent (and unset), also applying set. It fails if the organization
+// is no longer in state from: someone else finished or undid the change.
+func (s *Store) finishIntent(ctx context.Context, id string, from org.State, set bson.D, unset ...bson.E) (org.Organization, error) {
 	set = append(set, bson.E{Key: "state", Value: org.StateActive}, bson.E{Key: "updated_at", Value: now()})
-	return s.updateOrgIf(ctx, id, from, bson.D{
+	unset = append(unset, bson.E{Key: "pending", Value: ""}, bson.E{Key: "intent_owner", Value: ""}, bson.E{Key: "intent_at", Value: ""})
+	return s.updateOrgIf(ctx, id, bson.D{
 		{Key: "$set", Value: set},
-		{Key: "$unset", Value: bson.D{{Key: "pending", Value: ""}, {Key: "intent_owner", Value: ""}, {Key: "intent_at", Value: ""}}},
+		{Key: "$unset", Value: bson.D(unset)},
 		{Key: "$inc", Value: bson.D{{Key: "rev", Value: 1}}},
-	})
+	}, from)
 }
 
 // errChanged means a conditional update matched nothing: the organization
-// is gone or in another state than expected.
-var errChanged = errors.New("organization changed underneath")
-
-// updateOrg applies update to the document filter matches, and puts the
-// result into the directory.
-func (s *Store) updateOrg(ctx context.Context, filter, update bson.D) (org.Organization, error) {
-	var d orgDoc
-	err := s.orgs.FindOneAndUpdate(ctx, filter, update, options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return org.Organization{}, errChanged
-	}
-	if err != nil {
-		return org.Organization{}, storeErr("update organization", err)
-	}
-	o := d.organization()
-	s.dir.PutOrganization(o)
-	return o, nil
-}
+// or account is gone or in another state than expected.
+var errChanged = errors.New("changed underneath")
 
 // UpdateOrganization implements org.Store.
 func (s *Store) UpdateOrganization(ctx context.Context, id string, c org.Change) (_ org.Organization, err error) {
@@ -197,31 +202,30 @@ func (s *Store) UpdateOrganization(ctx context.Context, id string, c org.Change)
 	if cur.State != org.StateActive {
 		return org.Organization{}, busy(cur)
 	}
-	if c.PasswordHash != nil {
-		if cur, err = s.changePassword(ctx, id, c.PasswordHash); err != nil {
-			return org.Organization{}, err
+	var set, unset bson.D
+	if c.Labels != nil {
+		if len(*c.Labels) == 0 {
+			unset = append(unset, bson.E{Key: "labels", Value: ""})
+		} else {
+			set = append(set, bson.E{Key: "labels", Value: toLabelDocs(*c.Labels)})
 		}
-		// Other daemons must revoke the admin's tokens too, now.
-		s.bump(ctx)
 	}
-	slugChanges := c.Slug != "" && c.Slug != cur.Slug
-	emailChanges := c.AdminEmail != "" && org.EmailKey(c.AdminEmail) != org.EmailKey(cur.AdminEmail)
-	if !slugChanges && !emailChanges {
+	if c.Slug == "" || c.Slug == cur.Slug {
 		// One document, one write: nothing to claim, nothing to rename.
-		var set bson.D
 		if c.Name != "" {
 			set = append(set, bson.E{Key: "name", Value: c.Name})
 		}
-		if c.AdminEmail != "" {
-			set = append(set, bson.E{Key: "admin_email", Value: c.AdminEmail})
-		}
-		if set == nil {
+		if set == nil && unset == nil {
 			return cur, nil
 		}
-		o, err := s.updateOrgIf(ctx, id, org.StateActive, bson.D{
+		update := bson.D{
 			{Key: "$set", Value: append(set, bson.E{Key: "updated_at", Value: now()})},
 			{Key: "$inc", Value: bson.D{{Key: "rev", Value: 1}}},
-		})
+		}
+		if unset != nil {
+			update = append(update, bson.E{Key: "$unset", Value: unset})
+		}
+		o, err := s.updateOrgIf(ctx, id, update, org.StateActive)
 		if errors.Is(err, errChanged) {
 			return org.Organization{}, busy(cur)
 		}
@@ -231,28 +235,20 @@ func (s *Store) UpdateOrganization(ctx context.Context, id string, c org.Change)
 		return o, err
 	}
 
-	p := org.Pending{Name: cur.Name, Slug: cur.Slug, Collection: cur.Collection, AdminEmail: cur.AdminEmail}
-	if c.Name != "" {
-		p.Name, p.Slug, p.Collection = c.Name, c.Slug, c.Collection
-	}
-	if c.AdminEmail != "" {
-		p.AdminEmail = c.AdminEmail
-	}
-	state := org.StateUpdating
-	if slugChanges {
-		state = org.StateRenaming
-	}
+	p := org.Pending{Name: c.Name, Slug: c.Slug, Collection: c.Collection}
 	t := now()
-	o, err := s.updateOrgIf(ctx, id, org.StateActive, bson.D{
-		{Key: "$set", Value: bson.D{
-			{Key: "state", Value: state},
-			{Key: "pending", Value: toOrgDoc(org.Organization{Pending: &p}).Pending},
-			{Key: "intent_owner", Value: s.instance},
-			{Key: "intent_at", Value: t},
-			{Key: "updated_at", Value: t},
-		}},
-		{Key: "$inc", Value: bson.D{{Key: "rev", Value: 1}}},
-	})
+	intent := append(bson.D{
+		{Key: "state", Value: org.StateRenaming},
+		{Key: "pending", Value: toOrgDoc(org.Organization{Pending: &p}).Pending},
+		{Key: "intent_owner", Value: s.instance},
+		{Key: "intent_at", Value: t},
+		{Key: "updated_at", Value: t},
+	}, set...)
+	update := bson.D{{Key: "$set", Value: intent}, {Key: "$inc", Value: bson.D{{Key: "rev", Value: 1}}}}
+	if unset != nil {
+		update = append(update, bson.E{Key: "$unset", Value: unset})
+	}
+	o, err := s.updateOrgIf(ctx, id, update, org.StateActive)
 	if errors.Is(err, errChanged) {
 		return org.Organization{}, busy(cur)
 	}
@@ -263,45 +259,31 @@ func (s *Store) UpdateOrganization(ctx context.Context, id string, c org.Change)
 		return org.Organization{}, err
 	}
 
-	if slugChanges {
-		// The collection moves: cursors open on it end here.
-		s.cursors.forget(ctx, id)
-		if holder, err := s.claim(ctx, slugClaim(p.Slug), id, "organization"); err != nil {
-			return org.Organization{}, err
-		} else if holder != id {
-			return org.Organization{}, s.abandonUpdate(ctx, o, s.slugConflict("new_name", holder))
-		}
+	// The collection moves: cursors open on it end here.
+	s.cursors.forget(ctx, id)
+	if holder, err := s.claim(ctx, slugClaim(p.Slug), id, "organization"); err != nil {
+		return org.Organization{}, err
+	} else if holder != id {
+		return org.Organization{}, s.abandonUpdate(ctx, o, s.slugConflict("new_name", holder))
 	}
 	if err := s.step("rename:claimed-slug"); err != nil {
 		return org.Organization{}, err
 	}
-	if emailChanges {
-		if holder, err := s.claim(ctx, emailClaim(p.AdminEmail), id, "organization"); err != nil {
-			return org.Organization{}, err
-		} else if holder != id {
-			return org.Organization{}, s.abandonUpdate(ctx, o, org.ConflictEmail("admin_email", p.AdminEmail))
+	if err := s.renameCollection(ctx, o.Collection, p.Collection); err != nil {
+		if isCode(err, codeNamespaceExists) {
+			return org.Organization{}, s.abandonUpdate(ctx, o, &org.Error{Code: org.ECONFLICT, Field: "new_name",
+				Message: fmt.Sprintf("a collection %s already exists without an organization; see orgd check", p.Collection)})
 		}
-	}
-	if err := s.step("rename:claimed-email"); err != nil {
 		return org.Organization{}, err
-	}
-	if slugChanges {
-		if err := s.renameCollection(ctx, o.Collection, p.Collection); err != nil {
-			if isCode(err, codeNamespaceExists) {
-				return org.Organization{}, s.abandonUpdate(ctx, o, &org.Error{Code: org.ECONFLICT, Field: "new_name",
-					Message: fmt.Sprintf("a collection %s already exists without an organization; see orgd check", p.Collection)})
-			}
-			return org.Organization{}, err
-		}
 	}
 	if err := s.step("rename:collection"); err != nil {
 		return org.Organization{}, err
 	}
 
-	o, err = s.updateOrgIf(ctx, id, state, bson.D{
+	o, err = s.updateOrgIf(ctx, id, bson.D{
 		{Key: "$set", Value: bson.D{{Key: "pending.committed", Value: true}}},
 		{Key: "$inc", Value: bson.D{{Key: "rev", Value: 1}}},
-	})
+	}, org.StateRenaming)
 	if err != nil {
 		return org.Organization{}, err
 	}
@@ -332,30 +314,12 @@ func (s *Store) readOrg(ctx context.Context, id string) (org.Organization, error
 	return d.organization(), nil
 }
 
-// changePassword replaces the admin's password hash and moves the
-// credential version on, in one write, revoking the admin's tokens.
-func (s *Store) changePassword(ctx context.Context, id string, hash []byte) (org.Organization, error) {
-	o, err := s.updateOrg(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{
-		{Key: "$set", Value: bson.D{{Key: "password_hash", Value: hash}, {Key: "updated_at", Value: now()}}},
-		{Key: "$inc", Value: bson.D{{Key: "cred_version", Value: 1}, {Key: "rev", Value: 1}}},
-	})
-	if errors.Is(err, errChanged) {
-		return org.Organization{}, org.Errorf(org.ENOTFOUND, "the organization no longer exists")
-	}
-	return o, err
-}
-
-// rollForwardUpdate finishes a committed rename or email change: it gives
-// up the old claims and makes the pending values current.
+// rollForwardUpdate finishes a committed rename: it gives up the old slug
+// and makes the pending values current.
 func (s *Store) rollForwardUpdate(ctx context.Context, o org.Organization) (org.Organization, error) {
 	p := o.Pending
 	if p.Slug != o.Slug {
 		if err := s.release(ctx, slugClaim(o.Slug), o.ID); err != nil {
-			return org.Organization{}, err
-		}
-	}
-	if org.EmailKey(p.AdminEmail) != org.EmailKey(o.AdminEmail) {
-		if err := s.release(ctx, emailClaim(o.AdminEmail), o.ID); err != nil {
 			return org.Organization{}, err
 		}
 	}
@@ -366,11 +330,10 @@ func (s *Store) rollForwardUpdate(ctx context.Context, o org.Organization) (org.
 		{Key: "name", Value: p.Name},
 		{Key: "slug", Value: p.Slug},
 		{Key: "collection", Value: p.Collection},
-		{Key: "admin_email", Value: p.AdminEmail},
 	})
 }
 
-// abandonUpdate undoes an uncommitted change that lost a race and returns
+// abandonUpdate undoes an uncommitted rename that lost a race and returns
 // cause.
 func (s *Store) abandonUpdate(ctx context.Context, o org.Organization, cause error) error {
 	if _, err := s.rollBackUpdate(ctx, o); err != nil {
@@ -379,9 +342,8 @@ func (s *Store) abandonUpdate(ctx context.Context, o org.Organization, cause err
 	return cause
 }
 
-// rollBackUpdate undoes an uncommitted rename or email change: the
-// collection gets its old name back, the new claims are released, and the
-// intent is cleared.
+// rollBackUpdate undoes an uncommitted rename: the collection gets its old
+// name back, the new slug is released, and the intent is cleared.
 func (s *Store) rollBackUpdate(ctx context.Context, o org.Organization) (org.Organization, error) {
 	p := o.Pending
 	if p.Slug != o.Slug {
@@ -398,11 +360,6 @@ func (s *Store) rollBackUpdate(ctx context.Context, o org.Organization) (org.Org
 			if err := s.release(ctx, slugClaim(p.Slug), o.ID); err != nil {
 				return org.Organization{}, err
 			}
-		}
-	}
-	if org.EmailKey(p.AdminEmail) != org.EmailKey(o.AdminEmail) {
-		if err := s.release(ctx, emailClaim(p.AdminEmail), o.ID); err != nil {
-			return org.Organization{}, err
 		}
 	}
 	return s.finishIntent(ctx, o.ID, o.State, nil)
@@ -453,6 +410,53 @@ func (s *Store) dropCollection(ctx context.Context, name string) error {
 	return nil
 }
 
+// SuspendOrganization implements org.Store: one write, so a crash leaves
+// the organization suspended or not, never half.
+func (s *Store) SuspendOrganization(ctx context.Context, id string, at time.Time, reason string) (org.Organization, error) {
+	set := bson.D{
+		{Key: "state", Value: org.StateSuspended},
+		{Key: "suspended_at", Value: at.UTC().Truncate(time.Millisecond)},
+		{Key: "updated_at", Value: now()},
+	}
+	update := bson.D{{Key: "$inc", Value: bson.D{{Key: "rev", Value: 1}}}}
+	if reason != "" {
+		set = append(set, bson.E{Key: "suspend_reason", Value: reason})
+	} else {
+		update = append(update, bson.E{Key: "$unset", Value: bson.D{{Key: "suspend_reason", Value: ""}}})
+	}
+	update = append(update, bson.E{Key: "$set", Value: set})
+	return s.settle(ctx, id, org.StateActive, update)
+}
+
+// ResumeOrganization implements org.Store.
+func (s *Store) ResumeOrganization(ctx context.Context, id string) (org.Organization, error) {
+	return s.settle(ctx, id, org.StateSuspended, bson.D{
+		{Key: "$set", Value: bson.D{{Key: "state", Value: org.StateActive}, {Key: "updated_at", Value: now()}}},
+		{Key: "$unset", Value: bson.D{{Key: "suspended_at", Value: ""}, {Key: "suspend_reason", Value: ""}}},
+		{Key: "$inc", Value: bson.D{{Key: "rev", Value: 1}}},
+	})
+}
+
+// settle applies update to the organization id in state from, with its
+// data methods held back while it does: a suspension waits for the writes
+// under way.
+func (s *Store) settle(ctx context.Context, id string, from org.State, update bson.D) (org.Organization, error) {
+	defer s.lockTenant(id)()
+	o, err := s.updateOrgIf(ctx, id, update, from)
+	if errors.Is(err, errChanged) {
+		cur, rerr := s.readOrg(ctx, id)
+		if rerr != nil {
+			return org.Organization{}, rerr
+		}
+		s.dir.PutOrganization(cur)
+		return org.Organization{}, busy(cur)
+	}
+	if err == nil {
+		s.bump(ctx)
+	}
+	return o, err
+}
+
 // DeleteOrganization implements org.Store.
 func (s *Store) DeleteOrganization(ctx context.Context, id string) (err error) {
 	defer s.lockTenant(id)()
@@ -465,14 +469,14 @@ func (s *Store) DeleteOrganization(ctx context.Context, id string) (err error) {
 	defer func() { s.end(id, err) }()
 
 	t := now()
-	o, err := s.updateOrgIf(ctx, id, org.StateActive, bson.D{
+	d, err := updateIf[orgDoc](ctx, s, s.orgs, id, []org.State{org.StateActive, org.StateSuspended}, bson.D{
 		{Key: "$set", Value: bson.D{
 			{Key: "state", Value: org.StateDeleting},
 			{Key: "intent_owner", Value: s.instance},
 			{Key: "intent_at", Value: t},
 			{Key: "updated_at", Value: t},
 		}},
-		{Key: "$inc", Value: bson.D{{Key: "rev", Value: 1}, {Key: "cred_version", Value: 1}}},
+		{Key: "$inc", Value: bson.D{{Key: "rev", Value: 1}}},
 	})
 	if errors.Is(err, errChanged) {
 		cur, rerr := s.readOrg(ctx, id)
@@ -484,10 +488,11 @@ func (s *Store) DeleteOrganization(ctx context.Context, id string) (err error) {
 	if err != nil {
 		return err
 	}
+	s.dir.PutOrganization(d.organization())
 	if err := s.step("delete:intent"); err != nil {
 		return err
 	}
-	if err := s.finishDelete(ctx, o); err != nil {
+	if err := s.finishDelete(ctx, d); err != nil {
 		return err
 	}
 	s.bump(ctx)
@@ -496,7 +501,8 @@ func (s *Store) DeleteOrganization(ctx context.Context, id string) (err error) {
 
 // finishDelete carries a delete through from any step. The caller holds
 // the organization's lock.
-func (s *Store) finishDelete(ctx context.Context, o org.Organization) error {
+func (s *Store) finishDelete(ctx context.Context, d orgDoc) error {
+	o := d.organization()
 	s.cursors.forget(ctx, o.ID)
 	mine, err := s.holds(ctx, slugClaim(o.Slug), o.ID)
 	if err != nil {
@@ -510,10 +516,11 @@ func (s *Store) finishDelete(ctx context.Context, o org.Organization) error {
 	if err := s.step("delete:dropped"); err != nil {
 		return err
 	}
-	for _, key := range []string{slugClaim(o.Slug), emailClaim(o.AdminEmail)} {
-		if err := s.release(ctx, key, o.ID); err != nil {
-			return err
-		}
+	if err := s.release(ctx, slugClaim(o.Slug), o.ID); err != nil {
+		return err
+	}
+	if err := s.removeAccountsOf(ctx, d); err != nil {
+		return err
 	}
 	if err := s.step("delete:released"); err != nil {
 		return err

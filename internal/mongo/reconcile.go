@@ -33,12 +33,10 @@ func (s *Store) Reconcile(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("organization %s: %w", id, err))
 		}
 	}
-	for _, op := range s.dir.Operators() {
-		if op.State == org.StateActive {
-			continue
-		}
-		if err := s.reconcileOperator(ctx, op.ID); err != nil {
-			errs = append(errs, fmt.Errorf("operator %s: %w", op.ID, err))
+	for _, a := range slices.Concat(s.dir.AccountIntents(), s.dir.Orphans(), s.accountSuspects()) {
+		if err := s.reconcileAccount(ctx, a.ID); err != nil {
+			s.suspect(a.ID)
+			errs = append(errs, fmt.Errorf("account %s: %w", a.ID, err))
 		}
 	}
 	return errors.Join(errs...)
@@ -73,11 +71,26 @@ func (s *Store) candidates(ctx context.Context) ([]string, error) {
 	}
 	s.mu.Unlock()
 	for _, o := range s.dir.Organizations() {
-		if o.State != org.StateActive && !seen[o.ID] {
+		if !o.State.Settled() && !seen[o.ID] {
 			ids = append(ids, o.ID)
 		}
 	}
 	return ids, err
+}
+
+// accountSuspects are the accounts among the suspects: changes to them
+// failed here, and their state in the store is unknown.
+func (s *Store) accountSuspects() []org.Account {
+	s.mu.Lock()
+	ids := slices.Collect(maps.Keys(s.suspects))
+	s.mu.Unlock()
+	var out []org.Account
+	for _, id := range ids {
+		if a, ok := s.dir.Account(id); ok {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 func (s *Store) reconcileOrganization(ctx context.Context, id string) error {
@@ -106,7 +119,7 @@ func (s *Store) reconcileOrganization(ctx context.Context, id string) error {
 	}
 	o := d.organization()
 	s.dir.PutOrganization(o)
-	if o.State == org.StateActive {
+	if o.State.Settled() {
 		s.clearSuspect(id)
 		return nil
 	}
@@ -123,7 +136,7 @@ func (s *Store) reconcileOrganization(ctx context.Context, id string) error {
 	switch o.State {
 	case org.StateProvisioning:
 		s.log.Info("rolling back an unfinished create", "org_id", id, "name", o.Name)
-		err = s.undoCreate(ctx, o, !d.KeepCollection)
+		err = s.undoCreate(ctx, d, !d.KeepCollection)
 	case org.StateRenaming, org.StateUpdating:
 		s.cursors.forget(ctx, id)
 		switch {
@@ -138,7 +151,7 @@ func (s *Store) reconcileOrganization(ctx context.Context, id string) error {
 		}
 	case org.StateDeleting:
 		s.log.Info("finishing an interrupted delete", "org_id", id, "name", o.Name)
-		err = s.finishDelete(ctx, o)
+		err = s.finishDelete(ctx, d)
 	default:
 		return fmt.Errorf("unknown state %q", o.State)
 	}
@@ -150,35 +163,87 @@ func (s *Store) reconcileOrganization(ctx context.Context, id string) error {
 	return nil
 }
 
-func (s *Store) reconcileOperator(ctx context.Context, id string) error {
+// reconcileAccount finishes or rolls back the change left half-done on
+// the account with id, and removes a member whose organization is gone.
+func (s *Store) reconcileAccount(ctx context.Context, id string) error {
 	if !s.tryBegin(id) {
-		return nil
+		return nil // a change is under way here; its own code finishes it
 	}
 	defer s.end(id, nil)
-	var d operatorDoc
-	err := s.findByID(ctx, s.ops, id).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		s.dir.RemoveOperator(id)
+	a, err := s.readAccount(ctx, id)
+	if errors.Is(err, errNoAccount) {
+		s.clearSuspect(id)
 		return nil
 	}
 	if err != nil {
-		return storeErr("read operator", err)
+		return err
 	}
-	op := d.operator()
-	s.dir.PutOperator(op)
-	if op.State == org.StateActive {
+	s.dir.PutAccount(a)
+	if a.Role.Member() {
+		if _, ok := s.dir.Organization(a.OrgID); !ok {
+			// Gone from the directory: the store says whether it is gone.
+			gone, err := s.organizationGone(ctx, a.OrgID)
+			if err != nil {
+				return err
+			}
+			if gone {
+				s.log.Info("removing a member of an organization that no longer exists", "account_id", id, "org_id", a.OrgID)
+				if err := s.undoAccount(ctx, a); err != nil {
+					return err
+				}
+				s.clearSuspect(id)
+				s.bump(ctx)
+				return nil
+			}
+		}
+	}
+	if a.State == org.StateActive {
+		s.clearSuspect(id)
 		return nil
 	}
-	abandoned, err := s.abandoned(ctx, op.IntentOwner, op.IntentAt)
+	abandoned, err := s.abandoned(ctx, a.IntentOwner, a.IntentAt)
 	if err != nil || !abandoned {
 		return err
 	}
-	s.log.Info("rolling back an unfinished operator create", "operator_id", id)
-	if err := s.undoOperator(ctx, op); err != nil {
+	switch a.State {
+	case org.StateProvisioning:
+		s.log.Info("rolling back an unfinished account create", "account_id", id, "role", a.Role)
+		err = s.undoAccount(ctx, a)
+	case org.StateRemoving:
+		s.log.Info("finishing an interrupted account removal", "account_id", id, "role", a.Role)
+		err = s.undoAccount(ctx, a)
+	case org.StateUpdating:
+		if a.EmailCommitted {
+			s.log.Info("finishing an interrupted email change", "account_id", id)
+			_, err = s.rollForwardEmail(ctx, a)
+		} else {
+			s.log.Info("rolling back an interrupted email change", "account_id", id)
+			_, err = s.rollBackEmail(ctx, a)
+		}
+	default:
+		return fmt.Errorf("unknown account state %q", a.State)
+	}
+	if err != nil {
 		return err
 	}
+	s.clearSuspect(id)
 	s.bump(ctx)
 	return nil
+}
+
+// organizationGone reports whether the organization with id is gone for
+// good: no document, and no commit record that reconcile would restore it
+// from.
+func (s *Store) organizationGone(ctx context.Context, id string) (bool, error) {
+	_, err := s.readOrg(ctx, id)
+	if org.ErrorCode(err) != org.ENOTFOUND {
+		return false, err
+	}
+	if !s.exclusive {
+		return true, nil // records are never written there
+	}
+	_, recorded, err := s.commitRecord(ctx, id)
+	return !recorded, err
 }
 
 func (s *Store) clearSuspect(id string) {

@@ -26,10 +26,19 @@ import (
 const (
 	OrganizationsCollection = "organizations"
 	OperatorsCollection     = "operators"
+	MembersCollection       = "members"
+	RevocationsCollection   = "revocations"
 	ClaimsCollection        = "claims"
 	MetaCollection          = "meta"
 	AuditCollection         = "audit"
 )
+
+// MasterCollections are orgd's own collections, every one but the
+// tenants'.
+var MasterCollections = []string{
+	OrganizationsCollection, OperatorsCollection, MembersCollection, RevocationsCollection,
+	ClaimsCollection, MetaCollection, AuditCollection,
+}
 
 // Store kinds.
 const (
@@ -88,6 +97,8 @@ type Store struct {
 	data       *mongo.Database
 	orgs       *mongo.Collection
 	ops        *mongo.Collection
+	members    *mongo.Collection
+	revoked    *mongo.Collection
 	claims     *mongo.Collection
 	meta       *mongo.Collection
 	audit      *mongo.Collection
@@ -106,8 +117,11 @@ type Store struct {
 	cursors *cursors
 
 	// keyLocks serialize conditional writes on an exclusive store; see
-	// updateOrgIf.
+	// updateIf.
 	keyLocks [keyLockStripes]sync.Mutex
+	// guardLocks serialize, on an exclusive store, the changes that could
+	// leave no operator or no admin of an organization; see guard.go.
+	guardLocks [guardStripes]sync.Mutex
 
 	// schemaChanges lets one create or delete at a time run on an
 	// exclusive store (see CreateOrganization).
@@ -124,6 +138,8 @@ type Store struct {
 	// streaming is set while a change stream reports other daemons'
 	// changes; polling then only does its periodic full reload.
 	streaming bool
+	// logins are the last logins not yet written, by account id.
+	logins map[string]time.Time
 }
 
 var _ org.Store = (*Store)(nil)
@@ -182,6 +198,8 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		data:          data,
 		orgs:          db.Collection(OrganizationsCollection),
 		ops:           db.Collection(OperatorsCollection),
+		members:       db.Collection(MembersCollection),
+		revoked:       db.Collection(RevocationsCollection),
 		claims:        db.Collection(ClaimsCollection),
 		meta:          db.Collection(MetaCollection),
 		audit:         db.Collection(AuditCollection),
@@ -198,6 +216,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		schemaChanges: make(chan struct{}, 1),
 		suspects:      make(map[string]bool),
 		own:           make(map[int64]bool),
+		logins:        make(map[string]time.Time),
 	}
 	if err := s.Load(ctx); err != nil {
 		_ = s.disconnect(context.WithoutCancel(ctx))

@@ -61,10 +61,10 @@ func (s *Store) forgetTenant(id string) {
 	s.mu.Unlock()
 }
 
-// tenant runs fn on the collection of the active organization with id,
-// holding the organization's lock for reading. Before writes, with other
-// daemons possibly about, it confirms with the store that the organization
-// is still active under that collection.
+// tenant runs fn on the collection of the active (or, to read, suspended)
+// organization with id, holding the organization's lock for reading.
+// Before writes, with other daemons possibly about, it confirms with the
+// store that the organization is still active under that collection.
 func (s *Store) tenant(ctx context.Context, id string, write bool, fn func(c *mongo.Collection, o org.Organization) error) error {
 	l := s.tenantLock(id)
 	l.RLock()
@@ -73,7 +73,9 @@ func (s *Store) tenant(ctx context.Context, id string, write bool, fn func(c *mo
 	if !ok {
 		return org.Errorf(org.ENOTFOUND, "the organization no longer exists")
 	}
-	if o.State != org.StateActive {
+	// A suspended organization's data is read (by operators), never
+	// written: its lock is what a suspension waits on.
+	if o.State != org.StateActive && (write || o.State != org.StateSuspended) {
 		return busy(o)
 	}
 	if write && !s.exclusive {

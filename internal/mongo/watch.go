@@ -42,11 +42,11 @@ func (s *Store) watchLoop(ctx context.Context) {
 	}
 }
 
-// watch follows the organizations and operators collections through a
+// watch follows the organizations, accounts and revocations through a
 // change stream until it breaks.
 func (s *Store) watch(ctx context.Context) error {
 	pipeline := mongo.Pipeline{{{Key: "$match", Value: bson.D{{Key: "ns.coll", Value: bson.D{
-		{Key: "$in", Value: bson.A{OrganizationsCollection, OperatorsCollection}},
+		{Key: "$in", Value: bson.A{OrganizationsCollection, OperatorsCollection, MembersCollection, RevocationsCollection}},
 	}}}}}}
 	cs, err := s.db.Watch(ctx, pipeline)
 	if err != nil {
@@ -86,7 +86,8 @@ func (s *Store) watch(ctx context.Context) error {
 	return cs.Err()
 }
 
-// refreshOne rereads one organization or operator into the directory.
+// refreshOne rereads one organization, account or revocation into the
+// directory.
 func (s *Store) refreshOne(ctx context.Context, collection, id string) error {
 	switch collection {
 	case OrganizationsCollection:
@@ -100,17 +101,31 @@ func (s *Store) refreshOne(ctx context.Context, collection, id string) error {
 			return storeErr("read organization", err)
 		}
 		s.dir.PutOrganization(d.organization())
-	case OperatorsCollection:
-		var d operatorDoc
-		err := s.ops.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	case OperatorsCollection, MembersCollection:
+		c, operator := s.members, collection == OperatorsCollection
+		if operator {
+			c = s.ops
+		}
+		var d accountDoc
+		err := c.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
 		if errors.Is(err, mongo.ErrNoDocuments) {
-			s.dir.RemoveOperator(id)
+			s.dir.RemoveAccount(id)
 			return nil
 		}
 		if err != nil {
-			return storeErr("read operator", err)
+			return storeErr("read account", err)
 		}
-		s.dir.PutOperator(d.operator())
+		s.dir.PutAccount(d.account(operator))
+	case RevocationsCollection:
+		var d revocationDoc
+		err := s.revoked.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			return nil // expired and deleted
+		}
+		if err != nil {
+			return storeErr("read revocation", err)
+		}
+		s.dir.Revoke(d.ID, d.ExpiresAt.UTC())
 	}
 	return nil
 }

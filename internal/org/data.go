@@ -16,13 +16,22 @@ import (
 // store sees them: size, depth, and no operator that runs JavaScript or
 // reaches another collection (EINVALID with Operator set).
 
-// dataOrganization returns the organization p names for a data method.
-func (s *Service) dataOrganization(p *Principal, name string) (Organization, error) {
+// dataOrganization returns the organization p names for a data method
+// that writes (write set) or only reads. Viewers may only read (EFORBIDDEN
+// otherwise); a suspended organization is read by operators only
+// (ESUSPENDED otherwise).
+func (s *Service) dataOrganization(p *Principal, name string, write bool) (Organization, error) {
+	if write {
+		return s.manageable(p, name)
+	}
 	o, err := s.Organization(p, name)
 	if err != nil {
 		return Organization{}, err
 	}
-	if o.State != StateActive {
+	switch {
+	case o.State == StateSuspended && p.Role != RoleOperator:
+		return Organization{}, errSuspended(o)
+	case !o.State.Settled():
 		return Organization{}, busy(o)
 	}
 	return o, nil
@@ -34,7 +43,7 @@ func (s *Service) dataOrganization(p *Principal, name string) (Organization, err
 // the error's Field names it (documents[i]); when one is invalid, nothing
 // is inserted.
 func (s *Service) InsertDocuments(ctx context.Context, p *Principal, orgName string, texts [][]byte) ([]document.Value, error) {
-	o, err := s.dataOrganization(p, orgName)
+	o, err := s.dataOrganization(p, orgName, true)
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +76,7 @@ type FindQuery struct {
 // while documents come and go: every document that exists throughout is
 // returned exactly once.
 func (s *Service) FindDocuments(ctx context.Context, p *Principal, orgName string, f FindQuery) (DocumentPage, error) {
-	o, err := s.dataOrganization(p, orgName)
+	o, err := s.dataOrganization(p, orgName, false)
 	if err != nil {
 		return DocumentPage{}, err
 	}
@@ -93,7 +102,7 @@ func (s *Service) FindDocuments(ctx context.Context, p *Principal, orgName strin
 // CountDocuments counts the documents filter selects; all of them when it
 // is empty.
 func (s *Service) CountDocuments(ctx context.Context, p *Principal, orgName string, filter []byte) (int64, error) {
-	o, err := s.dataOrganization(p, orgName)
+	o, err := s.dataOrganization(p, orgName, false)
 	if err != nil {
 		return 0, err
 	}
@@ -114,7 +123,7 @@ type UpdateRequest struct {
 // filter selects (with Many, to all), or with Replace replaces the first
 // with a whole document; with Upsert it inserts one when none matches.
 func (s *Service) UpdateDocuments(ctx context.Context, p *Principal, orgName string, r UpdateRequest) (UpdateResult, error) {
-	o, err := s.dataOrganization(p, orgName)
+	o, err := s.dataOrganization(p, orgName, true)
 	if err != nil {
 		return UpdateResult{}, err
 	}
@@ -138,7 +147,7 @@ func (s *Service) UpdateDocuments(ctx context.Context, p *Principal, orgName str
 // many all of them. An empty filter selects every document: deleting with
 // it needs both many and all.
 func (s *Service) DeleteDocuments(ctx context.Context, p *Principal, orgName string, filter []byte, many, all bool) (int64, error) {
-	o, err := s.dataOrganization(p, orgName)
+	o, err := s.dataOrganization(p, orgName, true)
 	if err != nil {
 		return 0, err
 	}
@@ -162,14 +171,14 @@ func (s *Service) DeleteDocuments(ctx context.Context, p *Principal, orgName str
 		return 0, err
 	}
 	if f.Empty() {
-		s.audit(ctx, p, "data.delete_all", o.ID, fmt.Sprintf("%d documents", n))
+		s.record(ctx, p, AuditEntry{Action: "data.delete_all", OrgID: o.ID, OrgName: o.Name, Detail: fmt.Sprintf("%d documents", n)})
 	}
 	return n, nil
 }
 
 // Indexes lists the indexes of the organization's collection.
 func (s *Service) Indexes(ctx context.Context, p *Principal, orgName string) ([]Index, error) {
-	o, err := s.dataOrganization(p, orgName)
+	o, err := s.dataOrganization(p, orgName, false)
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +190,7 @@ func (s *Service) Indexes(ctx context.Context, p *Principal, orgName string) ([]
 // JSON such as {"email": 1}; an empty name lets the store make one from
 // the keys.
 func (s *Service) CreateIndex(ctx context.Context, p *Principal, orgName string, keys []byte, name string, unique bool) (string, error) {
-	o, err := s.dataOrganization(p, orgName)
+	o, err := s.dataOrganization(p, orgName, true)
 	if err != nil {
 		return "", err
 	}
@@ -199,14 +208,14 @@ func (s *Service) CreateIndex(ctx context.Context, p *Principal, orgName string,
 	if err != nil {
 		return "", err
 	}
-	s.audit(ctx, p, "data.index_create", o.ID, made)
+	s.record(ctx, p, AuditEntry{Action: "data.index_create", OrgID: o.ID, OrgName: o.Name, Detail: made})
 	return made, nil
 }
 
 // DropIndex drops an index of the organization's collection by name. The
 // _id index stays: EINVALID. ENOTFOUND when there is no such index.
 func (s *Service) DropIndex(ctx context.Context, p *Principal, orgName, name string) error {
-	o, err := s.dataOrganization(p, orgName)
+	o, err := s.dataOrganization(p, orgName, true)
 	if err != nil {
 		return err
 	}
@@ -221,6 +230,6 @@ func (s *Service) DropIndex(ctx context.Context, p *Principal, orgName, name str
 	if err := s.store.DropIndex(ctx, o.ID, name); err != nil {
 		return err
 	}
-	s.audit(ctx, p, "data.index_drop", o.ID, name)
+	s.record(ctx, p, AuditEntry{Action: "data.index_drop", OrgID: o.ID, OrgName: o.Name, Detail: name})
 	return nil
 }

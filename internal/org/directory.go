@@ -6,61 +6,59 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 )
 
-// Directory is every organization's and operator's metadata, in memory, so
+// Directory is every organization's and account's metadata, in memory, so
 // that lookups, listings, logins and token checks never wait on the store.
 // The store fills it at start and keeps it current with its own writes and
 // those of other daemons; it is safe for concurrent use.
 //
-// Every change to an organization is published to the Events given to
-// NewDirectory.
+// Every change to an organization, its members included, is published to
+// the Events given to NewDirectory. What it hands out shares its Labels
+// and Admins with the directory: callers must not modify them.
 type Directory struct {
 	events *Events
 
-	mu        sync.RWMutex
-	orgs      map[string]*entry // by organization id
-	sorted    []*entry          // by (lower-cased name, id)
-	slugs     map[string]string // slug → organization id
-	hidden    int               // entries still provisioning: not listed yet
-	seq       uint64            // counts puts; see Replace
-	opSeq     map[string]uint64 // operator id → seq of its last put
-	emails    map[string]owner  // by EmailKey of every active account
-	operators map[string]*Operator
+	mu     sync.RWMutex
+	orgs   map[string]*entry // by organization id
+	sorted []*entry          // by (lower-cased name, id)
+	slugs  map[string]string // slug → organization id
+	hidden int               // entries still provisioning: not listed yet
+	seq    uint64            // counts puts; see Replace
+
+	accounts  map[string]*accountEntry // by account id, in every state
+	emails    map[string]string        // EmailKey → id of the listed account with it
+	operators []*accountEntry          // listed operators, by (email key, id)
+	rosters   map[string]*roster       // organization id → its listed members
+	opCount   int                      // operators in any state
+	revoked   map[string]time.Time     // token id → when the token expires
 }
 
 // entry is an organization with the lower-cased strings it is sorted and
-// searched by, computed once per write instead of once per listing.
+// searched by, computed once per write instead of once per listing, and
+// what its members make of it.
 type entry struct {
 	org       Organization
 	seq       uint64
 	nameKey   string
-	emailKey  string
-	searchKey [3]string
-}
-
-type owner struct {
-	role Role
-	id   string // operator id, or organization id for admins
+	searchKey []string // name, slug and every admin's email, lower-cased
+	admins    []string // the admins' emails, oldest first; shared, never changed
+	members   int
 }
 
 // NewDirectory returns an empty directory that publishes to events (which
 // may be nil).
 func NewDirectory(events *Events) *Directory {
 	return &Directory{
-		events:    events,
-		orgs:      make(map[string]*entry),
-		slugs:     make(map[string]string),
-		emails:    make(map[string]owner),
-		operators: make(map[string]*Operator),
-		opSeq:     make(map[string]uint64),
+		events:   events,
+		orgs:     make(map[string]*entry),
+		slugs:    make(map[string]string),
+		accounts: make(map[string]*accountEntry),
+		emails:   make(map[string]string),
+		rosters:  make(map[string]*roster),
+		revoked:  make(map[string]time.Time),
 	}
-}
-
-func newEntry(o Organization) *entry {
-	name := strings.ToLower(o.Name)
-	email := EmailKey(o.AdminEmail)
-	return &entry{org: o, nameKey: name, emailKey: email, searchKey: [3]string{name, o.Slug, email}}
 }
 
 func compareEntries(a *entry, key, id string) int {
@@ -68,6 +66,40 @@ func compareEntries(a *entry, key, id string) int {
 		return c
 	}
 	return cmp.Compare(a.org.ID, id)
+}
+
+// view is the organization as the directory hands it out: with its admins
+// and member count, and labels never nil.
+func (e *entry) view() Organization {
+	o := e.org
+	o.Admins, o.Members = e.admins, e.members
+	if o.Labels == nil {
+		o.Labels = noLabels
+	}
+	return o
+}
+
+// noLabels is the labels of an organization without any; shared, never
+// changed.
+var noLabels = map[string]string{}
+
+// refreshMembers recomputes what e's members make of it: its admins and
+// member count, and the keys it is found by.
+func (d *Directory) refreshMembers(e *entry) {
+	e.admins, e.members = nil, 0
+	if r := d.rosters[e.org.ID]; r != nil {
+		e.members = len(r.members)
+		if len(r.admins) > 0 {
+			e.admins = make([]string, len(r.admins))
+			for i, a := range r.admins {
+				e.admins[i] = a.acct.Email
+			}
+		}
+	}
+	e.searchKey = append(e.searchKey[:0], e.nameKey, e.org.Slug)
+	for _, email := range e.admins {
+		e.searchKey = append(e.searchKey, EmailKey(email))
+	}
 }
 
 // PutOrganization adds or replaces an organization. A copy older (by Rev)
@@ -87,7 +119,9 @@ func (d *Directory) putLocked(o Organization) {
 	if old != nil {
 		d.unlinkLocked(old)
 	}
-	e := newEntry(o)
+	o.Admins, o.Members = nil, 0
+	e := &entry{org: o, nameKey: strings.ToLower(o.Name)}
+	d.refreshMembers(e)
 	d.seq++
 	e.seq = d.seq
 	if !e.visible() {
@@ -103,9 +137,6 @@ func (d *Directory) putLocked(o Organization) {
 	}
 	if old != nil && old.org.Slug != o.Slug {
 		d.relinkSlugLocked(old.org.Slug)
-	}
-	if loginAllowed(o.State) {
-		d.emails[e.emailKey] = owner{role: RoleAdmin, id: o.ID}
 	}
 	d.publish(old, e)
 }
@@ -133,8 +164,10 @@ func (d *Directory) relinkSlugLocked(slug string) {
 // created is not, because its create may yet be rolled back.
 func (e *entry) visible() bool { return e.org.State != StateProvisioning }
 
+// loginAllowed reports whether the members of an organization in state s
+// may log in (those of a suspended one are told so).
 func loginAllowed(s State) bool {
-	return s == StateActive || s == StateRenaming || s == StateUpdating
+	return s == StateActive || s == StateRenaming
 }
 
 // unlinkLocked removes e from the indexes, but not from d.orgs.
@@ -148,12 +181,11 @@ func (d *Directory) unlinkLocked(e *entry) {
 	if !e.visible() {
 		d.hidden--
 	}
-	if own, ok := d.emails[e.emailKey]; ok && own.id == e.org.ID {
-		delete(d.emails, e.emailKey)
-	}
 }
 
-// RemoveOrganization forgets the organization with the given id.
+// RemoveOrganization forgets the organization with the given id. Its
+// accounts stay until they are removed themselves: they cannot log in
+// without it.
 func (d *Directory) RemoveOrganization(id string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -171,43 +203,6 @@ func (d *Directory) removeLocked(id string) {
 	d.publish(old, nil)
 }
 
-// PutOperator adds or replaces an operator, ignoring older copies.
-func (d *Directory) PutOperator(op Operator) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.putOperatorLocked(op)
-}
-
-func (d *Directory) putOperatorLocked(op Operator) {
-	if old := d.operators[op.ID]; old != nil {
-		if old.Rev > op.Rev {
-			return
-		}
-		if own, ok := d.emails[EmailKey(old.Email)]; ok && own.id == op.ID {
-			delete(d.emails, EmailKey(old.Email))
-		}
-	}
-	d.operators[op.ID] = &op
-	d.seq++
-	d.opSeq[op.ID] = d.seq
-	if op.State == StateActive {
-		d.emails[EmailKey(op.Email)] = owner{role: RoleOperator, id: op.ID}
-	}
-}
-
-// RemoveOperator forgets the operator with the given id.
-func (d *Directory) RemoveOperator(id string) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if old := d.operators[id]; old != nil {
-		if own, ok := d.emails[EmailKey(old.Email)]; ok && own.id == id {
-			delete(d.emails, EmailKey(old.Email))
-		}
-		delete(d.operators, id)
-		delete(d.opSeq, id)
-	}
-}
-
 // Seq marks the directory's current content; pass it to Replace.
 func (d *Directory) Seq() uint64 {
 	d.mu.RLock()
@@ -217,8 +212,9 @@ func (d *Directory) Seq() uint64 {
 
 // Replace swaps the content for a fresh load from the store, read after
 // Seq returned asOf, and publishes the differences as events. What was put
-// after asOf is newer than the load and is kept.
-func (d *Directory) Replace(orgs []Organization, ops []Operator, asOf uint64) {
+// after asOf is newer than the load and is kept. Revoked tokens are added
+// to those known: a revocation is never undone.
+func (d *Directory) Replace(orgs []Organization, accounts []Account, revoked map[string]time.Time, asOf uint64) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	seen := make(map[string]bool, len(orgs))
@@ -234,24 +230,26 @@ func (d *Directory) Replace(orgs []Organization, ops []Operator, asOf uint64) {
 			d.removeLocked(id)
 		}
 	}
-	seenOps := make(map[string]bool, len(ops))
-	for _, op := range ops {
-		seenOps[op.ID] = true
-		d.putOperatorLocked(op)
-	}
-	for id, op := range d.operators {
-		if !seenOps[id] && d.opSeq[id] <= asOf {
-			delete(d.operators, id)
-			delete(d.opSeq, id)
-			if own, ok := d.emails[EmailKey(op.Email)]; ok && own.id == id {
-				delete(d.emails, EmailKey(op.Email))
-			}
+	seenAccounts := make(map[string]bool, len(accounts))
+	for _, a := range accounts {
+		seenAccounts[a.ID] = true
+		if old := d.accounts[a.ID]; old != nil && sameAccount(old.acct, a) {
+			continue
 		}
+		d.putAccountLocked(a)
+	}
+	for id, ae := range d.accounts {
+		if !seenAccounts[id] && ae.seq <= asOf {
+			d.removeAccountLocked(id)
+		}
+	}
+	for id, exp := range revoked {
+		d.revoked[id] = exp
 	}
 }
 
 func sameOrganization(a, b Organization) bool {
-	return a.Rev == b.Rev && a.State == b.State && a.Name == b.Name && a.AdminEmail == b.AdminEmail && a.CredVersion == b.CredVersion
+	return a.Rev == b.Rev && a.State == b.State && a.Name == b.Name
 }
 
 // publish tells subscribers what changed between old and cur, as far as it
@@ -265,13 +263,13 @@ func (d *Directory) publish(old, cur *entry) {
 	switch {
 	case !oldVisible && !curVisible:
 	case !oldVisible:
-		d.events.Publish(Event{Type: EventCreated, Organization: cur.org})
+		d.events.Publish(Event{Type: EventCreated, Organization: cur.view()})
 	case !curVisible:
-		d.events.Publish(Event{Type: EventDeleted, Organization: old.org})
+		d.events.Publish(Event{Type: EventDeleted, Organization: old.view()})
 	case old.org.Name != cur.org.Name:
-		d.events.Publish(Event{Type: EventRenamed, Organization: cur.org})
+		d.events.Publish(Event{Type: EventRenamed, Organization: cur.view()})
 	default:
-		d.events.Publish(Event{Type: EventUpdated, Organization: cur.org})
+		d.events.Publish(Event{Type: EventUpdated, Organization: cur.view()})
 	}
 }
 
@@ -283,7 +281,7 @@ func (d *Directory) Organization(id string) (Organization, bool) {
 	if !ok {
 		return Organization{}, false
 	}
-	return e.org, true
+	return e.view(), true
 }
 
 // OrganizationByName returns the organization whose name, or whose slug,
@@ -311,65 +309,7 @@ func (d *Directory) OrganizationBySlug(slug string) (Organization, bool) {
 	if !ok {
 		return Organization{}, false
 	}
-	return e.org, true
-}
-
-// Operator returns the operator with the given id.
-func (d *Directory) Operator(id string) (Operator, bool) {
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	op, ok := d.operators[id]
-	if !ok {
-		return Operator{}, false
-	}
-	return *op, true
-}
-
-// HasOperator reports whether any operator exists, finished or not.
-func (d *Directory) HasOperator() bool {
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	return len(d.operators) > 0
-}
-
-// AccountByEmail returns the account that logs in with email, compared
-// case-insensitively. Admins of organizations that are being created or
-// deleted have no account.
-func (d *Directory) AccountByEmail(email string) (Account, bool) {
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	own, ok := d.emails[EmailKey(email)]
-	if !ok {
-		return Account{}, false
-	}
-	return d.accountLocked(own)
-}
-
-// Account returns the account with the given role and id: an operator's
-// id, or for an admin the organization's id.
-func (d *Directory) Account(role Role, id string) (Account, bool) {
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	return d.accountLocked(owner{role: role, id: id})
-}
-
-func (d *Directory) accountLocked(own owner) (Account, bool) {
-	switch own.role {
-	case RoleOperator:
-		op, ok := d.operators[own.id]
-		if !ok || op.State != StateActive {
-			return Account{}, false
-		}
-		return Account{ID: op.ID, Email: op.Email, Role: RoleOperator, PasswordHash: op.PasswordHash, CredVersion: op.CredVersion}, true
-	case RoleAdmin:
-		e, ok := d.orgs[own.id]
-		if !ok || !loginAllowed(e.org.State) {
-			return Account{}, false
-		}
-		o := e.org
-		return Account{ID: o.AdminID, Email: o.AdminEmail, Role: RoleAdmin, OrgID: o.ID, PasswordHash: o.PasswordHash, CredVersion: o.CredVersion}, true
-	}
-	return Account{}, false
+	return e.view(), true
 }
 
 // Organizations returns every organization, sorted by name, including those
@@ -379,18 +319,7 @@ func (d *Directory) Organizations() []Organization {
 	defer d.mu.RUnlock()
 	out := make([]Organization, len(d.sorted))
 	for i, e := range d.sorted {
-		out[i] = e.org
-	}
-	return out
-}
-
-// Operators returns every operator.
-func (d *Directory) Operators() []Operator {
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	out := make([]Operator, 0, len(d.operators))
-	for _, op := range d.operators {
-		out = append(out, *op)
+		out[i] = e.view()
 	}
 	return out
 }
@@ -405,8 +334,9 @@ func (d *Directory) Len() int {
 
 // List returns one page of the organizations that only reports true for,
 // sorted by name case-insensitively and then by id. The filter must have
-// been checked (limit in range); a malformed cursor is EINVALID.
-func (d *Directory) List(f OrganizationFilter, only func(*Organization) bool) (OrganizationPage, error) {
+// been checked (limit in range, selector parsed into sel); a malformed
+// cursor is EINVALID.
+func (d *Directory) List(f OrganizationFilter, sel Selector, only func(*Organization) bool) (OrganizationPage, error) {
 	afterKey, afterID, err := decodeCursor(f.Cursor)
 	if err != nil {
 		return OrganizationPage{}, err
@@ -428,14 +358,14 @@ func (d *Directory) List(f OrganizationFilter, only func(*Organization) bool) (O
 	}
 
 	var page OrganizationPage
-	if query == "" && only == nil && d.hidden == 0 {
+	if query == "" && sel.Empty() && only == nil && d.hidden == 0 {
 		page.Total = len(d.sorted)
 		end := min(start+limit, len(d.sorted))
 		for _, e := range d.sorted[start:end] {
-			page.Items = append(page.Items, e.org)
+			page.Items = append(page.Items, e.view())
 		}
 		if end < len(d.sorted) && len(page.Items) > 0 {
-			page.NextCursor = encodeCursor(d.sorted[end-1])
+			page.NextCursor = encodeCursor(d.sorted[end-1].nameKey, d.sorted[end-1].org.ID)
 		}
 		return page, nil
 	}
@@ -443,7 +373,7 @@ func (d *Directory) List(f OrganizationFilter, only func(*Organization) bool) (O
 	var last *entry
 	more := false
 	for i, e := range d.sorted {
-		if !e.visible() || !e.matches(query) || (only != nil && !only(&e.org)) {
+		if !e.visible() || !e.matches(query) || !sel.Matches(e.org.Labels) || (only != nil && !only(&e.org)) {
 			continue
 		}
 		page.Total++
@@ -451,14 +381,14 @@ func (d *Directory) List(f OrganizationFilter, only func(*Organization) bool) (O
 			continue
 		}
 		if len(page.Items) < limit {
-			page.Items = append(page.Items, e.org)
+			page.Items = append(page.Items, e.view())
 			last = e
 		} else {
 			more = true
 		}
 	}
 	if more && last != nil {
-		page.NextCursor = encodeCursor(last)
+		page.NextCursor = encodeCursor(last.nameKey, last.org.ID)
 	}
 	return page, nil
 }
@@ -476,10 +406,10 @@ func (e *entry) matches(query string) bool {
 }
 
 // A cursor is the sort key of the last item of a page, so it stays valid
-// while organizations come and go: the next page starts after that key,
-// whether or not the item still exists.
-func encodeCursor(e *entry) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(e.nameKey + "\x00" + e.org.ID))
+// while items come and go: the next page starts after that key, whether
+// or not the item still exists.
+func encodeCursor(key, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(key + "\x00" + id))
 }
 
 func decodeCursor(c string) (key, id string, err error) {

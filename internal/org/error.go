@@ -15,6 +15,7 @@ const (
 	ENOTFOUND        = "not_found"       // no such thing, or not visible to the caller
 	ECONFLICT        = "conflict"        // a name, slug or email is taken, or a change is under way
 	ETHROTTLED       = "throttled"       // too many failed logins; RetryAfter says how long to wait
+	ESUSPENDED       = "suspended"       // the caller's organization, or the one named, is suspended
 	EUNAVAILABLE     = "unavailable"     // the store cannot be reached; the request did nothing
 	EINTERNAL        = "internal"        // a bug or an unexpected store answer
 )
@@ -88,3 +89,13 @@ func errNotFound(name string) *Error {
 }
 
 var errBadCredentials = Errorf(EUNAUTHENTICATED, "wrong email or password")
+
+// errSuspended is what the members of a suspended organization get, and
+// what changes to it get.
+func errSuspended(o Organization) *Error {
+	msg := fmt.Sprintf("organization %q is suspended", o.Name)
+	if o.SuspendReason != "" {
+		msg += ": " + o.SuspendReason
+	}
+	return &Error{Code: ESUSPENDED, Reason: "suspended", Message: msg + "; an operator can resume it"}
+}

@@ -42,7 +42,6 @@ func (h *Events) Subscribe(filter func(Event) bool) *Subscription {
 
 // Publish delivers ev to every subscriber that accepts it.
 func (h *Events) Publish(ev Event) {
-	ev.Organization.PasswordHash = nil
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for s := range h.subs {

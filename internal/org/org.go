@@ -5,92 +5,128 @@ package org
 
 import "time"
 
-// State is where an organization is in its life. Anything but StateActive is
-// an intent that a crash may have left half-done; the store's reconcile
-// finishes it or rolls it back.
+// State is where an organization or an account is in its life. Every
+// state but StateActive and StateSuspended is an intent that a crash may
+// have left half-done; the store's reconcile finishes it or rolls it back.
 type State string
 
-// The states of an organization (and of an operator, which uses only
-// provisioning and active).
+// The states of organizations and accounts.
 const (
 	StateActive       State = "active"
 	StateProvisioning State = "provisioning" // being created
-	StateRenaming     State = "renaming"     // name (and so slug and collection) changing
-	StateUpdating     State = "updating"     // admin email changing, name's slug unchanged
-	StateDeleting     State = "deleting"     // being deleted
+	StateRenaming     State = "renaming"     // an organization's name (and so slug and collection) changing
+	StateUpdating     State = "updating"     // an account's email changing
+	StateDeleting     State = "deleting"     // an organization being deleted
+	StateRemoving     State = "removing"     // an account being removed
+	// StateSuspended is an organization an operator suspended: kept as it
+	// is, its members refused, until it is resumed. It is not an intent.
+	StateSuspended State = "suspended"
 )
+
+// Settled reports whether s is a state that no change is under way in.
+func (s State) Settled() bool { return s == StateActive || s == StateSuspended }
 
 // Role is what an account may do.
 type Role string
 
 // The roles.
 const (
-	RoleOperator Role = "operator" // a platform account: any organization
-	RoleAdmin    Role = "admin"    // the admin of one organization
+	RoleOperator Role = "operator" // a platform account: every organization and account
+	RoleAdmin    Role = "admin"    // manages one organization, its data and its members
+	RoleViewer   Role = "viewer"   // reads one organization and its data
 )
 
+// Member reports whether r is a role of an organization's member.
+func (r Role) Member() bool { return r == RoleAdmin || r == RoleViewer }
+
 // Organization is a tenant: its metadata and the collection that holds its
-// data. PasswordHash is the admin's bcrypt hash and never leaves orgd.
+// data. Its accounts are records of their own (Account).
 type Organization struct {
 	ID         string
 	Name       string
 	Slug       string
 	Collection string
-	AdminID    string
-	AdminEmail string
 	State      State
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// Labels are key/value pairs org.list selects by; never nil when the
+	// directory hands an organization out.
+	Labels map[string]string
+	// SuspendedAt and SuspendReason are set while State is StateSuspended.
+	SuspendedAt   time.Time
+	SuspendReason string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 
-	PasswordHash []byte
-	// CredVersion grows with every password change; tokens carry the
-	// version they were issued under and stop working when it moves on.
-	CredVersion int64
+	// Admins are the emails of the organization's admins, oldest first,
+	// and Members counts its members (admins and viewers). The directory
+	// fills both from its accounts; the store never reads them.
+	Admins  []string
+	Members int
+
 	// Rev grows with every write to the organization, so that the directory
 	// can ignore a copy older than the one it has.
 	Rev int64
-	// Pending holds the target of an unfinished rename or email change.
+	// Pending holds the target of an unfinished rename.
 	Pending *Pending
 	// IntentOwner is the daemon instance that started the pending intent.
 	IntentOwner string
 	IntentAt    time.Time
 }
 
-// Pending is the far side of a rename or email change: the values the
-// organization will have once the change is finished.
+// AdminEmail is the email of the oldest admin, which the API keeps
+// showing as admin_email.
+func (o Organization) AdminEmail() string {
+	if len(o.Admins) == 0 {
+		return ""
+	}
+	return o.Admins[0]
+}
+
+// Pending is the far side of a rename: the values the organization will
+// have once the change is finished.
 type Pending struct {
 	Name       string
 	Slug       string
 	Collection string
-	AdminEmail string
-	// Committed is set once every new claim is held and the collection has
-	// its new name: from then on reconcile rolls forward, before it back.
+	// Committed is set once the new slug is claimed and the collection
+	// has its new name: from then on reconcile rolls forward, before it
+	// back.
 	Committed bool
 }
 
-// Operator is a platform account.
-type Operator struct {
-	ID           string
-	Email        string
+// Account is anyone who can log in: an operator, or a member (admin or
+// viewer) of one organization. PasswordHash never leaves orgd.
+type Account struct {
+	ID    string
+	Email string
+	Role  Role
+	// OrgID is the member's organization; empty for operators.
+	OrgID        string
 	State        State
 	PasswordHash []byte
-	CredVersion  int64
-	Rev          int64
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-	IntentOwner  string
-	IntentAt     time.Time
+	// CredVersion grows with every password change, role change and
+	// logout of every session; tokens carry the version they were issued
+	// under and stop working when it moves on.
+	CredVersion int64
+	// Rev grows with every write to the account.
+	Rev         int64
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	LastLoginAt time.Time
+	// PendingEmail is the target of an unfinished email change, and
+	// EmailCommitted is set once it is claimed: reconcile then rolls
+	// forward.
+	PendingEmail   string
+	EmailCommitted bool
+	// IntentOwner is the daemon instance that started the pending intent.
+	IntentOwner string
+	IntentAt    time.Time
 }
 
-// Account is anyone who can log in: an operator, or the admin of an
-// organization.
-type Account struct {
-	ID           string
-	Email        string
-	Role         Role
-	OrgID        string // for admins
-	PasswordHash []byte
-	CredVersion  int64
+// CanLogIn reports whether the account's own state lets it log in (its
+// organization's state is checked apart): an email change under way
+// does not stop it.
+func (a Account) CanLogIn() bool {
+	return a.State == StateActive || a.State == StateUpdating
 }
 
 // Stats are a tenant collection's figures, as the store reports them
@@ -101,24 +137,32 @@ type Stats struct {
 	Indexes   int64
 }
 
-// OrganizationCreate is what it takes to create an organization.
+// OrganizationCreate is what it takes to create an organization: its
+// name, labels, and first admin.
 type OrganizationCreate struct {
 	Name          string
 	AdminEmail    string
 	AdminPassword string
+	Labels        map[string]string
 }
 
 // OrganizationUpdate changes an organization; nil fields stay as they are.
+// AdminEmail and AdminPassword change the oldest admin's.
 type OrganizationUpdate struct {
 	Name          *string
 	AdminEmail    *string
 	AdminPassword *string
+	// Labels replaces every label.
+	Labels *map[string]string
 }
 
 // OrganizationFilter selects a page of organizations.
 type OrganizationFilter struct {
-	// Query matches a case-insensitive substring of name, slug or admin email.
+	// Query matches a case-insensitive substring of name, slug or an
+	// admin's email.
 	Query string
+	// Selector selects by labels: the text of ParseSelector.
+	Selector string
 	// Limit is the page size: 1–500, 50 when zero.
 	Limit int
 	// Cursor continues from the end of an earlier page.
@@ -145,8 +189,8 @@ type Session struct {
 	Token     string
 	ExpiresAt time.Time
 	Role      Role
-	OrgID     string // admins only
-	OrgName   string // admins only
+	OrgID     string // members only
+	OrgName   string // members only
 }
 
 // Principal is the caller of a request, as its token proves.
@@ -154,12 +198,24 @@ type Principal struct {
 	AccountID string
 	Email     string
 	Role      Role
-	OrgID     string // admins only
+	OrgID     string // members only
+	// TokenID is the token's jti, which auth.logout revokes.
+	TokenID   string
 	ExpiresAt time.Time
+	// Peer names the connection the request came on (Peer.Key), for the
+	// audit log; the transport sets it.
+	Peer string
 }
 
-// CanSee reports whether p may see the organization with id orgID.
+// CanSee reports whether p may see the organization with id orgID: an
+// operator any, a member their own.
 func (p *Principal) CanSee(orgID string) bool {
+	return p.Role == RoleOperator || (p.Role.Member() && p.OrgID == orgID)
+}
+
+// CanManage reports whether p may change the organization with id orgID,
+// its data and its members: an operator any, an admin their own.
+func (p *Principal) CanManage(orgID string) bool {
 	return p.Role == RoleOperator || (p.Role == RoleAdmin && p.OrgID == orgID)
 }
 

@@ -1,6 +1,7 @@
 package org
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
@@ -8,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math"
 	"time"
 
@@ -49,12 +51,14 @@ func (s *Service) Directory() *Directory { return s.dir }
 
 // Login checks email and password and returns a session. Unknown emails and
 // wrong passwords get the same EUNAUTHENTICATED error after about the same
-// time. ETHROTTLED when the email or the peer has failed too often.
+// time. ETHROTTLED when the email or the peer has failed too often;
+// ESUSPENDED, after a right password, for a member of a suspended
+// organization.
 func (s *Service) Login(ctx context.Context, email, password string, peer Peer) (Session, error) {
 	if email == "" {
 		return Session{}, Invalidf("email", "required", "email is required")
 	}
-	if err := validateLoginPassword(password); err != nil {
+	if err := validateLoginPassword("password", password); err != nil {
 		return Session{}, err
 	}
 	key := EmailKey(email)
@@ -70,22 +74,34 @@ func (s *Service) Login(ctx context.Context, email, password string, peer Peer) 
 	if err != nil {
 		return Session{}, fmt.Errorf("login: %w", err)
 	}
+	var o Organization
+	if ok && found && acct.Role.Member() {
+		o, found = s.dir.Organization(acct.OrgID)
+		found = found && (loginAllowed(o.State) || o.State == StateSuspended)
+	}
 	if !ok || !found {
 		s.throttle.Fail(key, peer.Key, s.now())
 		return Session{}, errBadCredentials
 	}
 	s.throttle.Succeed(key)
-	return s.session(acct)
+	if o.State == StateSuspended {
+		return Session{}, errSuspended(o)
+	}
+	sess, err := s.session(acct)
+	if err == nil {
+		s.store.TouchLogin(acct.ID, s.now().UTC())
+	}
+	return sess, err
 }
 
 // validateLoginPassword refuses only what bcrypt cannot check; a short
 // password is simply wrong.
-func validateLoginPassword(password string) error {
+func validateLoginPassword(field, password string) error {
 	switch {
 	case password == "":
-		return Invalidf("password", "required", "password is required")
+		return Invalidf(field, "required", "password is required")
 	case len(password) > MaxPasswordBytes:
-		return Invalidf("password", "too_long", "password has %d bytes; at most %d are allowed (bcrypt's limit)", len(password), MaxPasswordBytes)
+		return Invalidf(field, "too_long", "password has %d bytes; at most %d are allowed (bcrypt's limit)", len(password), MaxPasswordBytes)
 	}
 	return nil
 }
@@ -101,7 +117,7 @@ func (s *Service) session(acct Account) (Session, error) {
 		return Session{}, err
 	}
 	sess := Session{Token: token, ExpiresAt: exp, Role: acct.Role, OrgID: acct.OrgID}
-	if acct.Role == RoleAdmin {
+	if acct.Role.Member() {
 		if o, ok := s.dir.Organization(acct.OrgID); ok {
 			sess.OrgName = o.Name
 		}
@@ -119,48 +135,18 @@ func (s *Service) Bootstrap(ctx context.Context, email, password string, peer Pe
 	if s.dir.HasOperator() {
 		return Session{}, Errorf(EFORBIDDEN, "an operator already exists; log in with auth.login")
 	}
-	op, err := s.CreateOperator(ctx, email, password, true)
+	op, err := s.createOperator(ctx, &Principal{Peer: peer.Key}, email, password, true)
 	if err != nil {
 		return Session{}, err
 	}
-	acct, ok := s.dir.Account(RoleOperator, op.ID)
-	if !ok {
-		return Session{}, fmt.Errorf("bootstrap: operator %s missing from the directory", op.ID)
-	}
-	return s.session(acct)
-}
-
-// CreateOperator creates an operator account. With first set it is the
-// bootstrap: it fails with EFORBIDDEN once any operator has been created.
-func (s *Service) CreateOperator(ctx context.Context, email, password string, first bool) (Operator, error) {
-	email, err := NormalizeEmail("email", email)
-	if err != nil {
-		return Operator{}, err
-	}
-	if err := ValidatePassword("password", password); err != nil {
-		return Operator{}, err
-	}
-	if _, taken := s.dir.AccountByEmail(email); taken {
-		return Operator{}, &Error{Code: ECONFLICT, Field: "email", Message: fmt.Sprintf("the email %s is already in use", email)}
-	}
-	hash, err := s.hasher.Hash(ctx, password)
-	if err != nil {
-		return Operator{}, err
-	}
-	now := s.now().UTC()
-	op, err := s.store.CreateOperator(ctx, Operator{
-		ID: NewID(), Email: email, State: StateProvisioning, PasswordHash: hash, CredVersion: 1, CreatedAt: now, UpdatedAt: now,
-	}, first)
-	if err != nil {
-		return Operator{}, err
-	}
-	s.store.Audit(ctx, AuditEntry{At: now, Actor: op.ID, Role: RoleOperator, Action: "operator.create"})
-	return op, nil
+	return s.session(op)
 }
 
 // Authenticate checks a token and returns who holds it. EUNAUTHENTICATED
 // when the token is missing, malformed, badly signed, expired, or revoked
-// (its account is gone or its password changed since it was issued).
+// (its account is gone, its password or role changed, it was logged out,
+// or its organization is gone); ESUSPENDED when the holder's organization
+// is suspended.
 func (s *Service) Authenticate(token string) (*Principal, error) {
 	if token == "" {
 		return nil, Errorf(EUNAUTHENTICATED, "a token is required: log in with auth.login and pass params.token")
@@ -169,37 +155,37 @@ func (s *Service) Authenticate(token string) (*Principal, error) {
 	if err != nil {
 		return nil, Errorf(EUNAUTHENTICATED, "the token is invalid or expired; log in again")
 	}
-	var acct Account
-	var ok bool
-	switch Role(c.Role) {
-	case RoleOperator:
-		acct, ok = s.dir.Account(RoleOperator, c.Subject)
-	case RoleAdmin:
-		acct, ok = s.dir.Account(RoleAdmin, c.Org)
-		ok = ok && acct.ID == c.Subject
+	acct, o, ok := s.dir.TokenHolder(c.Subject, c.ID)
+	ok = ok && acct.CanLogIn() && string(acct.Role) == c.Role && acct.OrgID == c.Org && acct.CredVersion == c.CredVersion
+	if ok && acct.Role.Member() && !loginAllowed(o.State) {
+		if o.State == StateSuspended {
+			return nil, errSuspended(o)
+		}
+		ok = false
 	}
-	if !ok || acct.CredVersion != c.CredVersion {
+	if !ok {
 		s.signer.Forget(token)
 		return nil, Errorf(EUNAUTHENTICATED, "the token was revoked; log in again")
 	}
-	p := &Principal{AccountID: acct.ID, Email: acct.Email, Role: acct.Role, OrgID: acct.OrgID}
+	p := &Principal{AccountID: acct.ID, Email: acct.Email, Role: acct.Role, OrgID: acct.OrgID, TokenID: c.ID}
 	if c.ExpiresAt != nil {
 		p.ExpiresAt = c.ExpiresAt.Time
 	}
 	return p, nil
 }
 
-// CreateOrganization creates an organization with its admin and collection.
-// p is nil for a caller without a token. Operators may create; anyone may
-// when signup is allowed. EINVALID names the bad field; ECONFLICT names the
-// organization that holds the slug or the email.
+// CreateOrganization creates an organization with its first admin, its
+// labels and its collection. p is nil for a caller without a token.
+// Operators may create; anyone may when signup is allowed. EINVALID names
+// the bad field; ECONFLICT names the organization that holds the slug or
+// the email.
 func (s *Service) CreateOrganization(ctx context.Context, p *Principal, c OrganizationCreate) (Organization, error) {
 	if !s.cfg.AllowSignup {
 		if p == nil {
 			return Organization{}, Errorf(EUNAUTHENTICATED, "a token is required to create an organization")
 		}
 		if p.Role != RoleOperator {
-			return Organization{}, Errorf(EFORBIDDEN, "only operators may create organizations")
+			return Organization{}, errForbidden("only operators may create organizations")
 		}
 	}
 	if err := ValidateName(c.Name); err != nil {
@@ -213,12 +199,18 @@ func (s *Service) CreateOrganization(ctx context.Context, p *Principal, c Organi
 	if err := ValidatePassword("admin_password", c.AdminPassword); err != nil {
 		return Organization{}, err
 	}
+	if err := ValidateLabels("labels", c.Labels); err != nil {
+		return Organization{}, err
+	}
 	if s.cfg.MaxTenants > 0 && s.dir.Len() >= s.cfg.MaxTenants {
 		return Organization{}, &Error{Code: EFORBIDDEN, Reason: "max_tenants", Message: fmt.Sprintf("orgd holds its maximum of %d organizations (--max-tenants)", s.cfg.MaxTenants)}
 	}
 	// These checks give a quick, clear answer; the store's claims are what
 	// make the outcome right when two creates race.
-	if err := s.checkFree(slug, "name", email, "admin_email", ""); err != nil {
+	if err := s.checkFree(slug, "name", ""); err != nil {
+		return Organization{}, err
+	}
+	if err := s.emailFree("admin_email", email); err != nil {
 		return Organization{}, err
 	}
 	hash, err := s.hasher.Hash(ctx, c.AdminPassword)
@@ -226,37 +218,42 @@ func (s *Service) CreateOrganization(ctx context.Context, p *Principal, c Organi
 		return Organization{}, err
 	}
 	now := s.now().UTC()
-	o, err := s.store.CreateOrganization(ctx, Organization{
-		ID:           NewID(),
-		Name:         c.Name,
-		Slug:         slug,
-		Collection:   CollectionName(slug),
-		AdminID:      NewID(),
-		AdminEmail:   email,
-		State:        StateProvisioning,
-		CreatedAt:    now,
-		UpdatedAt:    now,
-		PasswordHash: hash,
-		CredVersion:  1,
-	})
+	o := Organization{
+		ID:         NewID(),
+		Name:       c.Name,
+		Slug:       slug,
+		Collection: CollectionName(slug),
+		State:      StateProvisioning,
+		Labels:     labelsCopy(c.Labels),
+		CreatedAt:  now,
+		UpdatedAt:  now,
+	}
+	admin := Account{
+		ID: NewID(), Email: email, Role: RoleAdmin, OrgID: o.ID, State: StateActive,
+		PasswordHash: hash, CredVersion: 1, CreatedAt: now, UpdatedAt: now,
+	}
+	o, err = s.store.CreateOrganization(ctx, o, admin)
 	if err != nil {
 		return Organization{}, err
 	}
-	s.audit(ctx, p, "org.create", o.ID, o.Name)
+	o = s.current(o)
+	s.record(ctx, p, AuditEntry{Action: "org.create", OrgID: o.ID, OrgName: o.Name, Target: email, Detail: formatLabels(o.Labels)})
 	return o, nil
 }
 
-// checkFree reports ECONFLICT when slug or email belongs to anyone but self.
-func (s *Service) checkFree(slug, slugField, email, emailField, self string) error {
-	if slug != "" {
-		if o, ok := s.dir.OrganizationBySlug(slug); ok && o.ID != self {
-			return ConflictSlug(slugField, o.Name)
-		}
+// checkFree reports ECONFLICT when slug belongs to any organization but
+// self.
+func (s *Service) checkFree(slug, field, self string) error {
+	if o, ok := s.dir.OrganizationBySlug(slug); ok && o.ID != self {
+		return ConflictSlug(field, o.Name)
 	}
-	if email != "" {
-		if a, ok := s.dir.AccountByEmail(email); ok && (a.Role != RoleAdmin || a.OrgID != self) {
-			return ConflictEmail(emailField, email)
-		}
+	return nil
+}
+
+// emailFree reports ECONFLICT when an account logs in with email.
+func (s *Service) emailFree(field, email string) error {
+	if _, ok := s.dir.AccountByEmail(email); ok {
+		return ConflictEmail(field, email)
 	}
 	return nil
 }
@@ -271,6 +268,8 @@ func ConflictEmail(field, email string) *Error {
 	return &Error{Code: ECONFLICT, Field: field, Message: fmt.Sprintf("the email %s is already in use", email)}
 }
 
+func errForbidden(msg string) *Error { return Errorf(EFORBIDDEN, "%s", msg) }
+
 // Organization returns the organization named name (or with that slug), if
 // p may see it; ENOTFOUND otherwise, so names cannot be probed.
 func (s *Service) Organization(p *Principal, name string) (Organization, error) {
@@ -281,24 +280,49 @@ func (s *Service) Organization(p *Principal, name string) (Organization, error) 
 	return o, nil
 }
 
+// manageable returns the organization named name if p may change it:
+// ENOTFOUND when p may not see it, EFORBIDDEN for its viewers, ESUSPENDED
+// while it is suspended, and ECONFLICT while another change is under way.
+func (s *Service) manageable(p *Principal, name string) (Organization, error) {
+	o, err := s.Organization(p, name)
+	if err != nil {
+		return Organization{}, err
+	}
+	if !p.CanManage(o.ID) {
+		return Organization{}, errForbidden("viewers may only read")
+	}
+	switch o.State {
+	case StateActive:
+		return o, nil
+	case StateSuspended:
+		return Organization{}, errSuspended(o)
+	}
+	return Organization{}, busy(o)
+}
+
 // ListOrganizations returns one page of the organizations p may see.
 func (s *Service) ListOrganizations(p *Principal, f OrganizationFilter) (OrganizationPage, error) {
 	if f.Limit < 0 || f.Limit > MaxPageSize {
 		return OrganizationPage{}, Invalidf("limit", "out_of_range", "limit must be 1–%d", MaxPageSize)
 	}
+	sel, err := ParseSelector(f.Selector)
+	if err != nil {
+		return OrganizationPage{}, err
+	}
 	var only func(*Organization) bool
 	if p.Role != RoleOperator {
 		only = func(o *Organization) bool { return p.CanSee(o.ID) }
 	}
-	return s.dir.List(f, only)
+	return s.dir.List(f, sel, only)
 }
 
-// UpdateOrganization renames an organization, changes its admin's email or
-// resets its admin's password. A password change revokes the admin's
-// tokens. ECONFLICT when the new name's slug or the new email is taken, or
-// when another change to the organization is under way.
+// UpdateOrganization renames an organization, replaces its labels, or
+// changes its oldest admin's email or password; a password change revokes
+// that admin's tokens. Operators and the organization's admins may.
+// ECONFLICT when the new name's slug or the new email is taken, or when
+// another change to the organization is under way.
 func (s *Service) UpdateOrganization(ctx context.Context, p *Principal, name string, u OrganizationUpdate) (Organization, error) {
-	o, err := s.Organization(p, name)
+	o, err := s.manageable(p, name)
 	if err != nil {
 		return Organization{}, err
 	}
@@ -310,68 +334,101 @@ func (s *Service) UpdateOrganization(ctx context.Context, p *Principal, name str
 		c.Name = *u.Name
 		c.Slug, _ = Slug(c.Name)
 		c.Collection = CollectionName(c.Slug)
-	}
-	if u.AdminEmail != nil && *u.AdminEmail != o.AdminEmail {
-		if c.AdminEmail, err = NormalizeEmail("admin_email", *u.AdminEmail); err != nil {
+		if err := s.checkFree(c.Slug, "new_name", o.ID); err != nil {
 			return Organization{}, err
 		}
+	}
+	if u.Labels != nil {
+		if err := ValidateLabels("labels", *u.Labels); err != nil {
+			return Organization{}, err
+		}
+		if !maps.Equal(*u.Labels, o.Labels) {
+			labels := labelsCopy(*u.Labels)
+			c.Labels = &labels
+		}
+	}
+	// The oldest admin is who admin_email and admin_password have always
+	// named.
+	var admin Account
+	var ac AccountChange
+	if u.AdminEmail != nil || u.AdminPassword != nil {
+		var ok bool
+		if admin, ok = s.dir.AccountByEmail(o.AdminEmail()); !ok || admin.OrgID != o.ID {
+			return Organization{}, busy(o)
+		}
+	}
+	if u.AdminEmail != nil && EmailKey(*u.AdminEmail) != EmailKey(admin.Email) {
+		if ac.Email, err = NormalizeEmail("admin_email", *u.AdminEmail); err != nil {
+			return Organization{}, err
+		}
+		if err := s.emailFree("admin_email", ac.Email); err != nil {
+			return Organization{}, err
+		}
+	} else if u.AdminEmail != nil && *u.AdminEmail != admin.Email {
+		ac.Email = *u.AdminEmail // the same email, spelled otherwise
 	}
 	if u.AdminPassword != nil {
 		if err := ValidatePassword("admin_password", *u.AdminPassword); err != nil {
 			return Organization{}, err
 		}
-	}
-	if err := s.checkFree(c.Slug, "new_name", c.AdminEmail, "admin_email", o.ID); err != nil {
-		return Organization{}, err
-	}
-	if o.State != StateActive {
-		return Organization{}, busy(o)
-	}
-	if u.AdminPassword != nil {
-		if c.PasswordHash, err = s.hasher.Hash(ctx, *u.AdminPassword); err != nil {
+		if ac.PasswordHash, err = s.hasher.Hash(ctx, *u.AdminPassword); err != nil {
 			return Organization{}, err
 		}
 	}
-	if c.Name == "" && c.AdminEmail == "" && c.PasswordHash == nil {
-		return o, nil
+	if c.Name != "" || c.Labels != nil {
+		if o, err = s.store.UpdateOrganization(ctx, o.ID, c); err != nil {
+			return Organization{}, err
+		}
+		switch {
+		case c.Name != "":
+			s.record(ctx, p, AuditEntry{Action: "org.rename", OrgID: o.ID, OrgName: o.Name, Detail: fmt.Sprintf("%s -> %s", name, c.Name)})
+		}
+		if c.Labels != nil {
+			s.record(ctx, p, AuditEntry{Action: "org.labels", OrgID: o.ID, OrgName: o.Name, Detail: formatLabels(*c.Labels)})
+		}
 	}
-	updated, err := s.store.UpdateOrganization(ctx, o.ID, c)
-	if err != nil {
-		return Organization{}, err
+	if ac.Email != "" || ac.PasswordHash != nil {
+		if _, err := s.store.UpdateAccount(ctx, admin.ID, ac); err != nil {
+			return Organization{}, err
+		}
+		if ac.Email != "" {
+			s.record(ctx, p, AuditEntry{Action: "member.email", OrgID: o.ID, OrgName: o.Name, Target: ac.Email, Detail: "was " + admin.Email})
+		}
+		if ac.PasswordHash != nil {
+			s.record(ctx, p, AuditEntry{Action: "member.password", OrgID: o.ID, OrgName: o.Name, Target: cmp.Or(ac.Email, admin.Email)})
+		}
 	}
-	switch {
-	case c.Name != "":
-		s.audit(ctx, p, "org.rename", o.ID, fmt.Sprintf("%s -> %s", o.Name, c.Name))
-	case c.AdminEmail != "":
-		s.audit(ctx, p, "org.update", o.ID, "admin email")
-	}
-	if c.PasswordHash != nil {
-		s.audit(ctx, p, "org.password", o.ID, "admin password reset")
-	}
-	return updated, nil
+	return s.current(o), nil
 }
 
 func busy(o Organization) *Error {
 	return &Error{Code: ECONFLICT, Reason: "busy", Message: fmt.Sprintf("organization %q is %s; retry in a moment", o.Name, o.State)}
 }
 
-// DeleteOrganization deletes an organization, its collection and its admin,
-// whose tokens stop working. confirm must equal name.
+// DeleteOrganization deletes an organization, its collection and its
+// members, whose tokens stop working. confirm must equal name. Operators
+// and its admins may; operators also while it is suspended.
 func (s *Service) DeleteOrganization(ctx context.Context, p *Principal, name, confirm string) error {
 	o, err := s.Organization(p, name)
 	if err != nil {
 		return err
 	}
+	if !p.CanManage(o.ID) {
+		return errForbidden("viewers may only read")
+	}
 	if confirm != name {
 		return Invalidf("confirm", "mismatch", "confirm must equal name (%q) to delete the organization and all its data", name)
 	}
-	if o.State != StateActive {
+	switch {
+	case o.State == StateSuspended && p.Role != RoleOperator:
+		return errSuspended(o)
+	case !o.State.Settled():
 		return busy(o)
 	}
 	if err := s.store.DeleteOrganization(ctx, o.ID); err != nil {
 		return err
 	}
-	s.audit(ctx, p, "org.delete", o.ID, o.Name)
+	s.record(ctx, p, AuditEntry{Action: "org.delete", OrgID: o.ID, OrgName: o.Name, Detail: o.Collection})
 	return nil
 }
 
@@ -390,10 +447,12 @@ func (s *Service) Subscribe(p *Principal) *Subscription {
 	return s.events.Subscribe(func(ev Event) bool { return p.CanSee(ev.Organization.ID) })
 }
 
-func (s *Service) audit(ctx context.Context, p *Principal, action, orgID, detail string) {
-	e := AuditEntry{At: s.now().UTC(), Action: action, OrgID: orgID, Detail: detail}
+// record writes e to the audit trail as done by p (nil: by an anonymous
+// caller).
+func (s *Service) record(ctx context.Context, p *Principal, e AuditEntry) {
+	e.At = s.now().UTC()
 	if p != nil {
-		e.Actor, e.Role = p.AccountID, p.Role
+		e.Actor, e.ActorEmail, e.Role, e.Peer = p.AccountID, p.Email, p.Role, p.Peer
 	}
 	// The change is done: its audit line must not be lost to a client that
 	// hung up the moment the answer came.

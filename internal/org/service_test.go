@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -30,9 +31,28 @@ func (s untouchedStore) called(what string) error {
 }
 
 func (untouchedStore) Kind() string { return "untouched" }
-func (s untouchedStore) CreateOrganization(context.Context, org.Organization) (org.Organization, error) {
+func (s untouchedStore) CreateOrganization(context.Context, org.Organization, org.Account) (org.Organization, error) {
 	return org.Organization{}, s.called("create an organization")
 }
+func (s untouchedStore) SuspendOrganization(context.Context, string, time.Time, string) (org.Organization, error) {
+	return org.Organization{}, s.called("suspend an organization")
+}
+func (s untouchedStore) ResumeOrganization(context.Context, string) (org.Organization, error) {
+	return org.Organization{}, s.called("resume an organization")
+}
+func (s untouchedStore) CreateAccount(context.Context, org.Account, bool) (org.Account, error) {
+	return org.Account{}, s.called("create an account")
+}
+func (s untouchedStore) UpdateAccount(context.Context, string, org.AccountChange) (org.Account, error) {
+	return org.Account{}, s.called("update an account")
+}
+func (s untouchedStore) RemoveAccount(context.Context, string) error {
+	return s.called("remove an account")
+}
+func (s untouchedStore) RevokeToken(context.Context, string, string, time.Time) error {
+	return s.called("revoke a token")
+}
+func (untouchedStore) TouchLogin(string, time.Time) {}
 func (s untouchedStore) UpdateOrganization(context.Context, string, org.Change) (org.Organization, error) {
 	return org.Organization{}, s.called("update an organization")
 }
@@ -41,9 +61,6 @@ func (s untouchedStore) DeleteOrganization(context.Context, string) error {
 }
 func (s untouchedStore) CollectionStats(context.Context, string) (org.Stats, error) {
 	return org.Stats{}, s.called("report stats")
-}
-func (s untouchedStore) CreateOperator(context.Context, org.Operator, bool) (org.Operator, error) {
-	return org.Operator{}, s.called("create an operator")
 }
 func (untouchedStore) Ping(context.Context) error              { return nil }
 func (s untouchedStore) Audit(context.Context, org.AuditEntry) { _ = s.called("audit") }
@@ -106,8 +123,10 @@ type fixture struct {
 }
 
 // newService returns a service over a directory holding the organizations
-// "Acme" (id acme, admin admin@acme.example) and "Beta" (id beta, being
-// renamed), and the operator ops@example.com, all with testPassword.
+// "Acme" (id acme, admin admin@acme.example, viewer viewer@acme.example),
+// "Beta" (id beta, being renamed, admin admin@beta.example) and "Cold"
+// (id cold, suspended, admin admin@cold.example), and the operator
+// ops@example.com, all with testPassword.
 func newService(t *testing.T, cfg org.Config) fixture {
 	t.Helper()
 	h, hash := hasher(t)
@@ -118,21 +137,32 @@ func newService(t *testing.T, cfg org.Config) fixture {
 	signer := auth.NewSigner(key, time.Hour)
 	events := org.NewEvents()
 	dir := org.NewDirectory(events)
-	acme := organization(t, "acme", "Acme", "admin@acme.example")
-	acme.PasswordHash = hash
-	dir.PutOrganization(acme)
-	beta := organization(t, "beta", "Beta", "admin@beta.example")
-	beta.PasswordHash, beta.State = hash, org.StateRenaming
+	dir.PutOrganization(organization(t, "acme", "Acme"))
+	beta := organization(t, "beta", "Beta")
+	beta.State = org.StateRenaming
 	dir.PutOrganization(beta)
-	dir.PutOperator(org.Operator{ID: "op", Email: "ops@example.com", State: org.StateActive, PasswordHash: hash, CredVersion: 1})
+	cold := organization(t, "cold", "Cold")
+	cold.State, cold.SuspendReason = org.StateSuspended, "unpaid invoice"
+	dir.PutOrganization(cold)
+	for _, a := range []org.Account{
+		{ID: "admin-acme", Email: "admin@acme.example", Role: org.RoleAdmin, OrgID: "acme"},
+		{ID: "viewer-acme", Email: "viewer@acme.example", Role: org.RoleViewer, OrgID: "acme"},
+		{ID: "admin-beta", Email: "admin@beta.example", Role: org.RoleAdmin, OrgID: "beta"},
+		{ID: "admin-cold", Email: "admin@cold.example", Role: org.RoleAdmin, OrgID: "cold"},
+		{ID: "op", Email: "ops@example.com", Role: org.RoleOperator},
+	} {
+		a.State, a.PasswordHash, a.CredVersion = org.StateActive, hash, 1
+		dir.PutAccount(a)
+	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc := org.NewService(untouchedStore{t}, dir, events, h, signer, auth.NewThrottle(), cfg, logger)
 	return fixture{svc: svc, dir: dir, signer: signer}
 }
 
 var (
-	operator = &org.Principal{AccountID: "op", Role: org.RoleOperator}
-	acmeBoss = &org.Principal{AccountID: "admin-acme", Role: org.RoleAdmin, OrgID: "acme"}
+	operator   = &org.Principal{AccountID: "op", Email: "ops@example.com", Role: org.RoleOperator}
+	acmeBoss   = &org.Principal{AccountID: "admin-acme", Email: "admin@acme.example", Role: org.RoleAdmin, OrgID: "acme"}
+	acmeViewer = &org.Principal{AccountID: "viewer-acme", Email: "viewer@acme.example", Role: org.RoleViewer, OrgID: "acme"}
 )
 
 // wantCode fails unless err is an *org.Error with code, and returns it.
@@ -179,7 +209,7 @@ func TestCreateOperatorRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := f.svc.CreateOperator(ctx, tt.email, tt.password, false)
+			_, err := f.svc.CreateOperator(ctx, operator, tt.email, tt.password)
 			if e := wantCode(t, err, tt.code); e.Field != tt.field {
 				t.Fatalf("field %q, want %q", e.Field, tt.field)
 			}
@@ -212,11 +242,20 @@ func TestListOrganizationsRules(t *testing.T) {
 			wantInvalid(t, err, "limit", "out_of_range")
 		})
 	}
-	t.Run("an operator sees every organization", func(t *testing.T) {
+	t.Run("an operator sees every organization, the suspended one too", func(t *testing.T) {
 		p, err := f.svc.ListOrganizations(operator, org.OrganizationFilter{})
-		if err != nil || p.Total != 2 {
-			t.Fatalf("List = %v total %d, %v; want 2", ids(p.Items), p.Total, err)
+		if err != nil || p.Total != 3 {
+			t.Fatalf("List = %v total %d, %v; want 3", ids(p.Items), p.Total, err)
 		}
+	})
+	t.Run("a viewer sees only their own organization", func(t *testing.T) {
+		p, err := f.svc.ListOrganizations(acmeViewer, org.OrganizationFilter{})
+		if err != nil || p.Total != 1 || len(p.Items) != 1 || p.Items[0].ID != "acme" {
+			t.Fatalf("List = %v total %d, %v; want [acme]", ids(p.Items), p.Total, err)
+		}
+	})
+	t.Run("a malformed selector names selector", func(t *testing.T) {
+		wantInvalid(t, getErr(f.svc.ListOrganizations(operator, org.OrganizationFilter{Selector: "env=prod,,tier"})), "selector", "empty_term")
 	})
 	t.Run("an admin sees only their own organization", func(t *testing.T) {
 		p, err := f.svc.ListOrganizations(acmeBoss, org.OrganizationFilter{})
@@ -269,7 +308,10 @@ func TestCreateOrganizationRules(t *testing.T) {
 		{"a short admin password is refused", org.Config{}, operator, with(func(c *org.OrganizationCreate) { c.AdminPassword = "1234567" }), org.EINVALID, "admin_password"},
 		{"a name with a taken slug conflicts", org.Config{}, operator, with(func(c *org.OrganizationCreate) { c.Name = "ACME!" }), org.ECONFLICT, "name"},
 		{"a taken admin email conflicts in any case", org.Config{}, operator, with(func(c *org.OrganizationCreate) { c.AdminEmail = "Ops@Example.com" }), org.ECONFLICT, "admin_email"},
-		{"a full daemon refuses", org.Config{MaxTenants: 2}, operator, valid, org.EFORBIDDEN, ""},
+		{"a viewer may not create", org.Config{}, acmeViewer, valid, org.EFORBIDDEN, ""},
+		{"a label key that is not a Kubernetes key names labels", org.Config{}, operator,
+			with(func(c *org.OrganizationCreate) { c.Labels = map[string]string{"-bad": "x"} }), org.EINVALID, "labels"},
+		{"a full daemon refuses", org.Config{MaxTenants: 3}, operator, valid, org.EFORBIDDEN, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -306,6 +348,9 @@ func TestUpdateOrganizationRules(t *testing.T) {
 		{"a malformed email is refused", operator, "Acme", org.OrganizationUpdate{AdminEmail: ptr("nope")}, org.EINVALID, "admin_email"},
 		{"a password over 72 bytes is refused", operator, "Acme", org.OrganizationUpdate{AdminPassword: ptr(strings.Repeat("p", 73))}, org.EINVALID, "admin_password"},
 		{"an organization in the middle of a change is busy", operator, "Beta", org.OrganizationUpdate{Name: ptr("Gamma")}, org.ECONFLICT, ""},
+		{"a viewer may not change their organization", acmeViewer, "Acme", org.OrganizationUpdate{Name: ptr("Gamma")}, org.EFORBIDDEN, ""},
+		{"a suspended organization does not change", operator, "Cold", org.OrganizationUpdate{Name: ptr("Warm")}, org.ESUSPENDED, ""},
+		{"labels over the limit name labels", operator, "Acme", org.OrganizationUpdate{Labels: ptr(manyLabels(33))}, org.EINVALID, "labels"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -340,6 +385,17 @@ func TestDeleteOrganizationRules(t *testing.T) {
 			t.Fatalf("reason %q, want busy", e.Reason)
 		}
 	})
+	t.Run("a viewer may not delete their organization", func(t *testing.T) {
+		wantCode(t, f.svc.DeleteOrganization(ctx, acmeViewer, "Acme", "Acme"), org.EFORBIDDEN)
+	})
+}
+
+func manyLabels(n int) map[string]string {
+	labels := make(map[string]string, n)
+	for i := range n {
+		labels[fmt.Sprintf("k%d", i)] = "v"
+	}
+	return labels
 }
 
 func TestLogin(t *testing.T) {
@@ -375,6 +431,26 @@ func TestLogin(t *testing.T) {
 		if err != nil || s.Role != org.RoleAdmin || s.OrgID != "acme" || s.OrgName != "Acme" {
 			t.Fatalf("Login = %+v, %v", s, err)
 		}
+	})
+	t.Run("a viewer's session names the organization and the role", func(t *testing.T) {
+		s, err := f.svc.Login(ctx, "viewer@acme.example", testPassword, peer)
+		if err != nil || s.Role != org.RoleViewer || s.OrgID != "acme" || s.OrgName != "Acme" {
+			t.Fatalf("Login = %+v, %v", s, err)
+		}
+	})
+	t.Run("a member of a suspended organization is told so after a right password", func(t *testing.T) {
+		e := wantCode(t, getErr(f.svc.Login(ctx, "admin@cold.example", testPassword, peer)), org.ESUSPENDED)
+		if !strings.Contains(e.Message, "unpaid invoice") {
+			t.Fatalf("message %q does not give the reason", e.Message)
+		}
+		wantCode(t, getErr(f.svc.Login(ctx, "admin@cold.example", "wrong password", peer)), org.EUNAUTHENTICATED)
+	})
+	t.Run("a member of an organization being created cannot log in", func(t *testing.T) {
+		o := organization(t, "new", "New")
+		o.State = org.StateProvisioning
+		f.dir.PutOrganization(o)
+		f.dir.PutAccount(org.Account{ID: "admin-new", Email: "admin@new.example", Role: org.RoleAdmin, OrgID: "new", State: org.StateActive, PasswordHash: testHashOf(t), CredVersion: 1})
+		wantCode(t, getErr(f.svc.Login(ctx, "admin@new.example", testPassword, peer)), org.EUNAUTHENTICATED)
 	})
 	t.Run("five failures for one email throttle it", func(t *testing.T) {
 		for range 5 {
@@ -412,14 +488,41 @@ func TestAuthenticate(t *testing.T) {
 	t.Run("a malformed token is unauthenticated", func(t *testing.T) {
 		wantCode(t, getErr(f.svc.Authenticate("a.b.c")), org.EUNAUTHENTICATED)
 	})
+	t.Run("a viewer's token proves the viewer", func(t *testing.T) {
+		tok := issue(t, auth.NewClaims("viewer-acme", "viewer@acme.example", "viewer", "acme", 1))
+		p, err := f.svc.Authenticate(tok)
+		if err != nil || p.Role != org.RoleViewer || p.OrgID != "acme" || p.TokenID == "" {
+			t.Fatalf("Authenticate = %+v, %v", p, err)
+		}
+	})
+	t.Run("a token that claims another role than the account's is unauthenticated", func(t *testing.T) {
+		tok := issue(t, auth.NewClaims("viewer-acme", "viewer@acme.example", "admin", "acme", 1))
+		wantCode(t, getErr(f.svc.Authenticate(tok)), org.EUNAUTHENTICATED)
+	})
+	t.Run("a member of a suspended organization is refused as suspended", func(t *testing.T) {
+		tok := issue(t, auth.NewClaims("admin-cold", "admin@cold.example", "admin", "cold", 1))
+		wantCode(t, getErr(f.svc.Authenticate(tok)), org.ESUSPENDED)
+	})
+	t.Run("a revoked token is unauthenticated, and only that one", func(t *testing.T) {
+		other := issue(t, auth.NewClaims("op", "ops@example.com", "operator", "", 1))
+		p, err := f.svc.Authenticate(other)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.dir.Revoke(p.TokenID, p.ExpiresAt)
+		wantCode(t, getErr(f.svc.Authenticate(other)), org.EUNAUTHENTICATED)
+		if _, err := f.svc.Authenticate(opToken); err != nil {
+			t.Fatalf("another token of the account: %v", err)
+		}
+	})
 	t.Run("a password change revokes the admin's token, remembered as verified or not", func(t *testing.T) {
 		if _, err := f.svc.Authenticate(adminToken); err != nil || !f.signer.Remembers(adminToken) {
 			t.Fatalf("before: %v; remembered: %v", err, f.signer.Remembers(adminToken))
 		}
-		o, _ := f.dir.Organization("acme")
-		o.CredVersion++
-		o.Rev++
-		f.dir.PutOrganization(o)
+		a, _ := f.dir.Account("admin-acme")
+		a.CredVersion++
+		a.Rev++
+		f.dir.PutAccount(a)
 		for range 2 {
 			wantCode(t, getErr(f.svc.Authenticate(adminToken)), org.EUNAUTHENTICATED)
 		}
@@ -431,7 +534,7 @@ func TestAuthenticate(t *testing.T) {
 		if _, err := f.svc.Authenticate(opToken); err != nil {
 			t.Fatalf("before: %v", err)
 		}
-		f.dir.RemoveOperator("op")
+		f.dir.RemoveAccount("op")
 		wantCode(t, getErr(f.svc.Authenticate(opToken)), org.EUNAUTHENTICATED)
 	})
 	t.Run("a token for an unknown role is unauthenticated", func(t *testing.T) {
@@ -442,4 +545,14 @@ func TestAuthenticate(t *testing.T) {
 		tok := issue(t, auth.NewClaims("someone-else", "x@example.com", "admin", "beta", 1))
 		wantCode(t, getErr(f.svc.Authenticate(tok)), org.EUNAUTHENTICATED)
 	})
+	t.Run("an admin token naming another organization than the account's is unauthenticated", func(t *testing.T) {
+		tok := issue(t, auth.NewClaims("admin-beta", "admin@beta.example", "admin", "acme", 1))
+		wantCode(t, getErr(f.svc.Authenticate(tok)), org.EUNAUTHENTICATED)
+	})
+}
+
+func testHashOf(t *testing.T) []byte {
+	t.Helper()
+	_, hash := hasher(t)
+	return hash
 }

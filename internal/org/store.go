@@ -7,41 +7,74 @@ import (
 	"github.com/orgd/orgd/internal/document"
 )
 
-// Store keeps organizations, operators and tenant collections. Every write
+// Store keeps organizations, accounts and tenant collections. Every write
 // goes to the store first and then into the Directory the store was given,
 // so the directory never shows what the store does not hold.
 //
 // Uniqueness of slugs and emails is the store's to enforce (two daemons on
-// one database may race), and so is crash safety: a multi-step change is
+// one database may race), and so is keeping one operator and one admin of
+// every organization; and so is crash safety: a multi-step change is
 // written as an intent first and finished or rolled back by reconcile.
 //
 // Errors are *Error where the caller can act on them: ECONFLICT for a taken
-// slug or email (Field and Existing say which), ENOTFOUND, and errors that
-// wrap ErrUnavailable when the store cannot be reached.
+// slug or email (Field and Existing say which), for the last operator or
+// admin (Reason ReasonLastOperator, ReasonLastAdmin) and for a change under
+// way (Reason "busy"); ENOTFOUND; ESUSPENDED; and errors that wrap
+// ErrUnavailable when the store cannot be reached.
 type Store interface {
 	// Kind is "embedded" or "mongodb".
 	Kind() string
 
-	// CreateOrganization stores o, whose ID, Slug, Collection, AdminID and
-	// PasswordHash are set, claims its slug and admin email, and creates its
-	// collection. It returns the organization as stored, active.
-	CreateOrganization(ctx context.Context, o Organization) (Organization, error)
+	// CreateOrganization stores o, whose ID, Slug and Collection are set,
+	// with admin, its first admin, whose ID, Email, PasswordHash and
+	// CredVersion are set; claims o's slug and the admin's email; and
+	// creates o's collection. It returns the organization as stored,
+	// active.
+	CreateOrganization(ctx context.Context, o Organization, admin Account) (Organization, error)
 
 	// UpdateOrganization applies c to the active organization with id,
 	// renaming its collection when its slug changes.
 	UpdateOrganization(ctx context.Context, id string, c Change) (Organization, error)
 
-	// DeleteOrganization drops the organization's collection and forgets it
-	// and its admin.
+	// SuspendOrganization suspends the active organization with id, in
+	// one write; ResumeOrganization makes a suspended one active again.
+	SuspendOrganization(ctx context.Context, id string, at time.Time, reason string) (Organization, error)
+	ResumeOrganization(ctx context.Context, id string) (Organization, error)
+
+	// DeleteOrganization drops the organization's collection and forgets
+	// it and its members.
 	DeleteOrganization(ctx context.Context, id string) error
 
 	// CollectionStats reports the figures of a tenant collection.
 	CollectionStats(ctx context.Context, collection string) (Stats, error)
 
-	// CreateOperator stores a new operator. With first set it succeeds only
-	// while no operator has ever been created through it (auth.bootstrap);
-	// otherwise EFORBIDDEN.
-	CreateOperator(ctx context.Context, op Operator, first bool) (Operator, error)
+	// CreateAccount stores a new account, whose ID, Email, Role, OrgID
+	// (members), PasswordHash and CredVersion are set, and claims its
+	// email. With first set (an operator's, for auth.bootstrap) it
+	// succeeds only while no operator has ever been created; EFORBIDDEN
+	// otherwise. A member's organization must be active.
+	CreateAccount(ctx context.Context, a Account, first bool) (Account, error)
+
+	// UpdateAccount applies c to the account with id. A change of
+	// password or role, or c.Revoke, moves the credential version on,
+	// which revokes the account's tokens. Demoting an organization's last
+	// admin is ECONFLICT with Reason ReasonLastAdmin.
+	UpdateAccount(ctx context.Context, id string, c AccountChange) (Account, error)
+
+	// RemoveAccount removes the account with id and releases its email;
+	// its tokens stop working at once. Removing the last operator, or an
+	// organization's last admin, is ECONFLICT with Reason
+	// ReasonLastOperator or ReasonLastAdmin.
+	RemoveAccount(ctx context.Context, id string) error
+
+	// RevokeToken refuses the token with id jti from now until it expires,
+	// on every daemon sharing the store.
+	RevokeToken(ctx context.Context, jti, accountID string, expires time.Time) error
+
+	// TouchLogin records that the account logged in at at. It is best
+	// effort and never waits on the store: the directory has it at once,
+	// the store soon after.
+	TouchLogin(id string, at time.Time)
 
 	// Ping checks that the store answers.
 	Ping(ctx context.Context) error
@@ -105,18 +138,45 @@ type Change struct {
 	Name       string
 	Slug       string
 	Collection string
-	AdminEmail string
-	// PasswordHash replaces the admin's password and moves the credential
-	// version on, which revokes the admin's tokens.
-	PasswordHash []byte
+	// Labels, when not nil, replaces every label.
+	Labels *map[string]string
 }
 
-// AuditEntry is one line of the audit trail.
+// AccountChange is what UpdateAccount changes; zero fields stay.
+type AccountChange struct {
+	// Email is a new email; it is claimed before it is used.
+	Email string
+	// PasswordHash replaces the password.
+	PasswordHash []byte
+	// Role is a member's new role, admin or viewer.
+	Role Role
+	// Revoke revokes every token of the account, changing nothing else.
+	Revoke bool
+}
+
+// Reasons of the ECONFLICT that keeps the last of a kind of account.
+const (
+	ReasonLastOperator = "last_operator"
+	ReasonLastAdmin    = "last_admin"
+)
+
+// AuditEntry is one line of the audit trail. It has no field for a
+// password, a hash or a token.
 type AuditEntry struct {
-	At     time.Time
-	Actor  string // account id
-	Role   Role
-	Action string // "org.create", "org.rename", ...
-	OrgID  string
+	At time.Time
+	// Actor is the account id of who did it, ActorEmail its email, Role
+	// its role; empty for a change by orgd itself or by an anonymous
+	// caller (signup).
+	Actor      string
+	ActorEmail string
+	Role       Role
+	Action     string // "org.create", "member.add", ...
+	OrgID      string
+	// OrgName is the organization's name at the time.
+	OrgName string
+	// Target is the email of the account the action was on, if any.
+	Target string
 	Detail string
+	// Peer is the connection the request came on: "uid:1000", "ip:…".
+	Peer string
 }

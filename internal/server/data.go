@@ -50,8 +50,8 @@ func (s *Server) dataRoutes() []route {
 	}
 }
 
-func (s *Server) dataInsert(ctx context.Context, _ *call, p *rpc.DataInsertParams) (rpc.DataInserted, error) {
-	who, err := s.svc.Authenticate(p.Token)
+func (s *Server) dataInsert(ctx context.Context, c *call, p *rpc.DataInsertParams) (rpc.DataInserted, error) {
+	who, err := s.authenticate(c, p.Token)
 	if err != nil {
 		return rpc.DataInserted{}, err
 	}
@@ -72,8 +72,8 @@ func (s *Server) dataInsert(ctx context.Context, _ *call, p *rpc.DataInsertParam
 	return out, nil
 }
 
-func (s *Server) dataFind(ctx context.Context, _ *call, p *rpc.DataFindParams) (rpc.DataFound, error) {
-	who, err := s.svc.Authenticate(p.Token)
+func (s *Server) dataFind(ctx context.Context, c *call, p *rpc.DataFindParams) (rpc.DataFound, error) {
+	who, err := s.authenticate(c, p.Token)
 	if err != nil {
 		return rpc.DataFound{}, err
 	}
@@ -92,8 +92,8 @@ func (s *Server) dataFind(ctx context.Context, _ *call, p *rpc.DataFindParams) (
 	return out, nil
 }
 
-func (s *Server) dataCount(ctx context.Context, _ *call, p *rpc.DataCountParams) (rpc.DataCount, error) {
-	who, err := s.svc.Authenticate(p.Token)
+func (s *Server) dataCount(ctx context.Context, c *call, p *rpc.DataCountParams) (rpc.DataCount, error) {
+	who, err := s.authenticate(c, p.Token)
 	if err != nil {
 		return rpc.DataCount{}, err
 	}
@@ -104,8 +104,8 @@ func (s *Server) dataCount(ctx context.Context, _ *call, p *rpc.DataCountParams)
 	return rpc.DataCount{Count: n}, nil
 }
 
-func (s *Server) dataUpdate(ctx context.Context, _ *call, p *rpc.DataUpdateParams) (rpc.DataUpdated, error) {
-	who, err := s.svc.Authenticate(p.Token)
+func (s *Server) dataUpdate(ctx context.Context, c *call, p *rpc.DataUpdateParams) (rpc.DataUpdated, error) {
+	who, err := s.authenticate(c, p.Token)
 	if err != nil {
 		return rpc.DataUpdated{}, err
 	}
@@ -122,8 +122,8 @@ func (s *Server) dataUpdate(ctx context.Context, _ *call, p *rpc.DataUpdateParam
 	return rpc.DataUpdated{Matched: res.Matched, Modified: res.Modified, UpsertedID: id}, nil
 }
 
-func (s *Server) dataDelete(ctx context.Context, _ *call, p *rpc.DataDeleteParams) (rpc.DataDeleted, error) {
-	who, err := s.svc.Authenticate(p.Token)
+func (s *Server) dataDelete(ctx context.Context, c *call, p *rpc.DataDeleteParams) (rpc.DataDeleted, error) {
+	who, err := s.authenticate(c, p.Token)
 	if err != nil {
 		return rpc.DataDeleted{}, err
 	}
@@ -134,8 +134,8 @@ func (s *Server) dataDelete(ctx context.Context, _ *call, p *rpc.DataDeleteParam
 	return rpc.DataDeleted{Deleted: n}, nil
 }
 
-func (s *Server) dataIndexesList(ctx context.Context, _ *call, p *rpc.DataIndexesParams) (rpc.DataIndexes, error) {
-	who, err := s.svc.Authenticate(p.Token)
+func (s *Server) dataIndexesList(ctx context.Context, c *call, p *rpc.DataIndexesParams) (rpc.DataIndexes, error) {
+	who, err := s.authenticate(c, p.Token)
 	if err != nil {
 		return rpc.DataIndexes{}, err
 	}
@@ -154,8 +154,8 @@ func (s *Server) dataIndexesList(ctx context.Context, _ *call, p *rpc.DataIndexe
 	return out, nil
 }
 
-func (s *Server) dataIndexesCreate(ctx context.Context, _ *call, p *rpc.DataIndexCreateParams) (rpc.DataIndexCreated, error) {
-	who, err := s.svc.Authenticate(p.Token)
+func (s *Server) dataIndexesCreate(ctx context.Context, c *call, p *rpc.DataIndexCreateParams) (rpc.DataIndexCreated, error) {
+	who, err := s.authenticate(c, p.Token)
 	if err != nil {
 		return rpc.DataIndexCreated{}, err
 	}
@@ -167,8 +167,8 @@ func (s *Server) dataIndexesCreate(ctx context.Context, _ *call, p *rpc.DataInde
 	return rpc.DataIndexCreated{Name: name}, nil
 }
 
-func (s *Server) dataIndexesDrop(ctx context.Context, _ *call, p *rpc.DataIndexDropParams) (rpc.DataIndexDropped, error) {
-	who, err := s.svc.Authenticate(p.Token)
+func (s *Server) dataIndexesDrop(ctx context.Context, c *call, p *rpc.DataIndexDropParams) (rpc.DataIndexDropped, error) {
+	who, err := s.authenticate(c, p.Token)
 	if err != nil {
 		return rpc.DataIndexDropped{}, err
 	}

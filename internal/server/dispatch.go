@@ -260,6 +260,9 @@ func (s *Server) toRPCError(method string, err error) *jsonrpc2.Error {
 		e.Data = &rpc.ErrorData{Field: oe.Field, Reason: oe.Reason, Operator: oe.Operator}
 	case org.EUNAUTHENTICATED:
 		e.Code = rpc.CodeUnauthenticated
+		if oe.Field != "" {
+			e.Data = &rpc.ErrorData{Field: oe.Field}
+		}
 	case org.EFORBIDDEN:
 		e.Code = rpc.CodeForbidden
 		if oe.Reason != "" {
@@ -267,6 +270,12 @@ func (s *Server) toRPCError(method string, err error) *jsonrpc2.Error {
 		}
 	case org.ENOTFOUND:
 		e.Code = rpc.CodeNotFound
+		if oe.Field != "" {
+			e.Data = &rpc.ErrorData{Field: oe.Field}
+		}
+	case org.ESUSPENDED:
+		e.Code = rpc.CodeSuspended
+		e.Data = &rpc.ErrorData{Reason: oe.Reason}
 	case org.ECONFLICT:
 		e.Code = rpc.CodeConflict
 		reason := oe.Reason

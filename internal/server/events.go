@@ -20,7 +20,7 @@ type subscription struct {
 func (s *subscription) close() { s.once.Do(s.sub.Close) }
 
 func (s *Server) orgSubscribe(ctx context.Context, c *call, p *rpc.TokenParams) (rpc.Subscribed, error) {
-	who, err := s.svc.Authenticate(p.Token)
+	who, err := s.authenticate(c, p.Token)
 	if err != nil {
 		return rpc.Subscribed{}, err
 	}

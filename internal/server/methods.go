@@ -14,7 +14,18 @@ import (
 // routes is the method table: every method orgd serves, in the order
 // rpc.discover lists them.
 func (s *Server) routes() []route {
-	return slices.Concat(s.orgRoutes(), s.dataRoutes(), s.systemRoutes())
+	return slices.Concat(s.orgRoutes(), s.accountRoutes(), s.dataRoutes(), s.systemRoutes())
+}
+
+// authenticate checks a token and says who holds it, noting the
+// connection it came on for the audit trail.
+func (s *Server) authenticate(c *call, token string) (*org.Principal, error) {
+	who, err := s.svc.Authenticate(token)
+	if err != nil {
+		return nil, err
+	}
+	who.Peer = c.conn.peer.Key
+	return who, nil
 }
 
 // orgRoutes are the methods on accounts and organizations.
@@ -23,33 +34,43 @@ func (s *Server) orgRoutes() []route {
 		method(rpc.MethodAuthLogin, "Log in with email and password; returns a token.", s.authLogin).
 			describedAs("Unknown emails and wrong passwords get the same -32001 after about the same time. "+
 				"After 5 failures for one email, or 20 from one peer, within 15 minutes: -32029 with data.retry_after_s.").
-			withErrors(rpc.CodeUnauthenticated, rpc.CodeTooManyAttempts, rpc.CodeStoreUnavailable),
-		method(rpc.MethodAuthWhoami, "Tell who a token belongs to.", s.authWhoami).withAuth().fromMemory(),
+			withErrors(rpc.CodeUnauthenticated, rpc.CodeTooManyAttempts, rpc.CodeSuspended, rpc.CodeStoreUnavailable),
+		method(rpc.MethodAuthWhoami, "Tell who a token belongs to.", s.authWhoami).withAuth(rpc.CodeSuspended).fromMemory(),
 		method(rpc.MethodAuthBootstrap, "Create the first operator and log in as them.", s.authBootstrap).
 			describedAs("Works only while no operator exists, and only over the Unix socket for a peer running as root or as orgd's own user; -32003 otherwise.").
 			withErrors(rpc.CodeForbidden, rpc.CodeConflict, rpc.CodeStoreUnavailable),
 		method(rpc.MethodOrgCreate, "Create an organization, its admin and its collection.", s.orgCreate).
-			describedAs("Operators only, unless orgd runs with --allow-signup. A name whose slug another organization has gets -32009 naming it in data.existing.").
+			describedAs("Operators only, unless orgd runs with --allow-signup. admin_email and admin_password make the first admin. "+
+				"A name whose slug another organization has gets -32009 naming it in data.existing; bad labels get -32602 with data.field labels.").
 			withErrors(rpc.CodeUnauthenticated, rpc.CodeForbidden, rpc.CodeConflict, rpc.CodeStoreUnavailable),
 		method(rpc.MethodOrgGet, "Get an organization by name or slug.", s.orgGet).
-			describedAs("An admin asking for another organization gets -32004, as for one that does not exist.").
-			withAuth(rpc.CodeNotFound).fromMemory(),
+			describedAs("A member asking for another organization gets -32004, as for one that does not exist.").
+			withAuth(rpc.CodeNotFound, rpc.CodeSuspended).fromMemory(),
 		method(rpc.MethodOrgList, "List organizations, a page at a time.", s.orgList).
-			describedAs("Sorted by name, case-insensitively, then by id. The cursor stays valid while organizations come and go. Admins see only their own.").
-			withAuth().fromMemory(),
-		method(rpc.MethodOrgUpdate, "Rename an organization, change its admin's email, or reset its admin's password.", s.orgUpdate).
-			describedAs("A rename renames the collection too (renameCollection: every document and _id kept). A password reset revokes the admin's tokens.").
-			withAuth(rpc.CodeNotFound, rpc.CodeConflict, rpc.CodeStoreUnavailable),
-		method(rpc.MethodOrgDelete, "Delete an organization, its admin and its collection.", s.orgDelete).
-			describedAs("confirm must equal name. The admin's tokens stop working.").
-			withAuth(rpc.CodeNotFound, rpc.CodeConflict, rpc.CodeStoreUnavailable),
+			describedAs("Sorted by name, case-insensitively, then by id. The cursor stays valid while organizations come and go. " +
+				"Members see only their own; operators see suspended ones too (state suspended). selector selects by labels.").
+			withAuth(rpc.CodeSuspended).fromMemory(),
+		method(rpc.MethodOrgUpdate, "Rename an organization, replace its labels, or change its oldest admin's email or password.", s.orgUpdate).
+			describedAs("Operators and the organization's admins. A rename renames the collection too (renameCollection: every document and _id kept). "+
+				"labels replaces every label. A password reset revokes that admin's tokens.").
+			withAuth(rpc.CodeForbidden, rpc.CodeNotFound, rpc.CodeConflict, rpc.CodeSuspended, rpc.CodeStoreUnavailable),
+		method(rpc.MethodOrgDelete, "Delete an organization, its members and its collection.", s.orgDelete).
+			describedAs("confirm must equal name. Operators and the organization's admins; operators also while it is suspended. Its members' tokens stop working.").
+			withAuth(rpc.CodeForbidden, rpc.CodeNotFound, rpc.CodeConflict, rpc.CodeSuspended, rpc.CodeStoreUnavailable),
 		method(rpc.MethodOrgStats, "Report an organization's documents, size and indexes.", s.orgStats).
 			describedAs("Figures come from collStats, never from counting documents.").
-			withAuth(rpc.CodeNotFound, rpc.CodeStoreUnavailable),
+			withAuth(rpc.CodeNotFound, rpc.CodeSuspended, rpc.CodeStoreUnavailable),
+		method(rpc.MethodOrgSuspend, "Suspend an organization: its members are refused, its data kept as it is.", s.orgSuspend).
+			describedAs("Operators only. Until org.resume, its members' logins and tokens get -32010, data.* on it is refused but for operators' reads, "+
+				"and nothing in it changes; operators may still delete it. One write: a crash leaves it suspended or not.").
+			withAuth(rpc.CodeForbidden, rpc.CodeNotFound, rpc.CodeConflict, rpc.CodeStoreUnavailable),
+		method(rpc.MethodOrgResume, "Resume a suspended organization, as it was.", s.orgResume).
+			describedAs("Operators only. Its members log in again with the passwords they had.").
+			withAuth(rpc.CodeForbidden, rpc.CodeNotFound, rpc.CodeConflict, rpc.CodeStoreUnavailable),
 		method(rpc.MethodOrgSubscribe, "Receive org.event notifications for the organizations you may see.", s.orgSubscribe).
 			describedAs("After the reply, the connection receives {type: created|updated|renamed|deleted, organization} "+
 				"as org.event notifications until it closes or the token expires or is revoked. A subscriber more than 256 events behind is dropped.").
-			withAuth().
+			withAuth(rpc.CodeSuspended).
 			notifying(rpc.NotificationOrgEvent, reflect.TypeFor[rpc.OrgEvent]()),
 	}
 }
@@ -82,19 +103,19 @@ func (s *Server) authBootstrap(ctx context.Context, c *call, p *rpc.LoginParams)
 
 func session(s org.Session) rpc.Session {
 	out := rpc.Session{Token: s.Token, TokenType: "Bearer", ExpiresAt: s.ExpiresAt, Role: string(s.Role)}
-	if s.Role == org.RoleAdmin {
+	if s.Role.Member() {
 		out.Org = &rpc.OrgRef{ID: s.OrgID, Name: s.OrgName}
 	}
 	return out
 }
 
-func (s *Server) authWhoami(_ context.Context, _ *call, p *rpc.TokenParams) (rpc.Whoami, error) {
-	who, err := s.svc.Authenticate(p.Token)
+func (s *Server) authWhoami(_ context.Context, c *call, p *rpc.TokenParams) (rpc.Whoami, error) {
+	who, err := s.authenticate(c, p.Token)
 	if err != nil {
 		return rpc.Whoami{}, err
 	}
 	out := rpc.Whoami{ID: who.AccountID, Email: who.Email, Role: string(who.Role)}
-	if who.Role == org.RoleAdmin {
+	if who.Role.Member() {
 		out.Org = &rpc.OrgRef{ID: who.OrgID}
 		if o, ok := s.svc.Directory().Organization(who.OrgID); ok {
 			out.Org.Name = o.Name
@@ -103,15 +124,15 @@ func (s *Server) authWhoami(_ context.Context, _ *call, p *rpc.TokenParams) (rpc
 	return out, nil
 }
 
-func (s *Server) orgCreate(ctx context.Context, _ *call, p *rpc.OrgCreateParams) (rpc.Organization, error) {
+func (s *Server) orgCreate(ctx context.Context, c *call, p *rpc.OrgCreateParams) (rpc.Organization, error) {
 	var who *org.Principal
 	if p.Token != "" {
 		var err error
-		if who, err = s.svc.Authenticate(p.Token); err != nil {
+		if who, err = s.authenticate(c, p.Token); err != nil {
 			return rpc.Organization{}, err
 		}
 	}
-	o, err := s.svc.CreateOrganization(ctx, who, org.OrganizationCreate{Name: p.Name, AdminEmail: p.AdminEmail, AdminPassword: p.AdminPassword})
+	o, err := s.svc.CreateOrganization(ctx, who, org.OrganizationCreate{Name: p.Name, AdminEmail: p.AdminEmail, AdminPassword: p.AdminPassword, Labels: p.Labels})
 	if err != nil {
 		return rpc.Organization{}, err
 	}
@@ -119,8 +140,8 @@ func (s *Server) orgCreate(ctx context.Context, _ *call, p *rpc.OrgCreateParams)
 	return organization(o), nil
 }
 
-func (s *Server) orgGet(_ context.Context, _ *call, p *rpc.OrgNameParams) (rpc.Organization, error) {
-	who, err := s.svc.Authenticate(p.Token)
+func (s *Server) orgGet(_ context.Context, c *call, p *rpc.OrgNameParams) (rpc.Organization, error) {
+	who, err := s.authenticate(c, p.Token)
 	if err != nil {
 		return rpc.Organization{}, err
 	}
@@ -131,12 +152,12 @@ func (s *Server) orgGet(_ context.Context, _ *call, p *rpc.OrgNameParams) (rpc.O
 	return organization(o), nil
 }
 
-func (s *Server) orgList(_ context.Context, _ *call, p *rpc.OrgListParams) (rpc.OrgList, error) {
-	who, err := s.svc.Authenticate(p.Token)
+func (s *Server) orgList(_ context.Context, c *call, p *rpc.OrgListParams) (rpc.OrgList, error) {
+	who, err := s.authenticate(c, p.Token)
 	if err != nil {
 		return rpc.OrgList{}, err
 	}
-	page, err := s.svc.ListOrganizations(who, org.OrganizationFilter{Query: p.Query, Limit: p.Limit, Cursor: p.Cursor})
+	page, err := s.svc.ListOrganizations(who, org.OrganizationFilter{Query: p.Query, Selector: p.Selector, Limit: p.Limit, Cursor: p.Cursor})
 	if err != nil {
 		return rpc.OrgList{}, err
 	}
@@ -147,13 +168,13 @@ func (s *Server) orgList(_ context.Context, _ *call, p *rpc.OrgListParams) (rpc.
 	return out, nil
 }
 
-func (s *Server) orgUpdate(ctx context.Context, _ *call, p *rpc.OrgUpdateParams) (rpc.Organization, error) {
-	who, err := s.svc.Authenticate(p.Token)
+func (s *Server) orgUpdate(ctx context.Context, c *call, p *rpc.OrgUpdateParams) (rpc.Organization, error) {
+	who, err := s.authenticate(c, p.Token)
 	if err != nil {
 		return rpc.Organization{}, err
 	}
 	before, _ := s.svc.Organization(who, p.Name)
-	o, err := s.svc.UpdateOrganization(ctx, who, p.Name, org.OrganizationUpdate{Name: p.NewName, AdminEmail: p.AdminEmail, AdminPassword: p.AdminPassword})
+	o, err := s.svc.UpdateOrganization(ctx, who, p.Name, org.OrganizationUpdate{Name: p.NewName, AdminEmail: p.AdminEmail, AdminPassword: p.AdminPassword, Labels: p.Labels})
 	if err != nil {
 		return rpc.Organization{}, err
 	}
@@ -165,8 +186,8 @@ func (s *Server) orgUpdate(ctx context.Context, _ *call, p *rpc.OrgUpdateParams)
 	return organization(o), nil
 }
 
-func (s *Server) orgDelete(ctx context.Context, _ *call, p *rpc.OrgDeleteParams) (rpc.Deleted, error) {
-	who, err := s.svc.Authenticate(p.Token)
+func (s *Server) orgDelete(ctx context.Context, c *call, p *rpc.OrgDeleteParams) (rpc.Deleted, error) {
+	who, err := s.authenticate(c, p.Token)
 	if err != nil {
 		return rpc.Deleted{}, err
 	}
@@ -177,8 +198,8 @@ func (s *Server) orgDelete(ctx context.Context, _ *call, p *rpc.OrgDeleteParams)
 	return rpc.Deleted{Deleted: true}, nil
 }
 
-func (s *Server) orgStats(ctx context.Context, _ *call, p *rpc.OrgNameParams) (rpc.OrgStats, error) {
-	who, err := s.svc.Authenticate(p.Token)
+func (s *Server) orgStats(ctx context.Context, c *call, p *rpc.OrgNameParams) (rpc.OrgStats, error) {
+	who, err := s.authenticate(c, p.Token)
 	if err != nil {
 		return rpc.OrgStats{}, err
 	}
@@ -210,9 +231,49 @@ func (s *Server) rpcDiscover(_ context.Context, _ *call, _ *rpc.DiscoverParams) 
 	return s.doc, nil
 }
 
-func organization(o org.Organization) rpc.Organization {
-	return rpc.Organization{
-		ID: o.ID, Name: o.Name, Slug: o.Slug, Collection: o.Collection, AdminEmail: o.AdminEmail,
-		State: string(o.State), CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
+func (s *Server) orgSuspend(ctx context.Context, c *call, p *rpc.OrgSuspendParams) (rpc.Organization, error) {
+	who, err := s.authenticate(c, p.Token)
+	if err != nil {
+		return rpc.Organization{}, err
 	}
+	o, err := s.svc.SuspendOrganization(ctx, who, p.Name, p.Reason)
+	if err != nil {
+		return rpc.Organization{}, err
+	}
+	s.log.Info("organization suspended", "org_id", o.ID, "name", o.Name, "by", who.AccountID)
+	return organization(o), nil
+}
+
+func (s *Server) orgResume(ctx context.Context, c *call, p *rpc.OrgNameParams) (rpc.Organization, error) {
+	who, err := s.authenticate(c, p.Token)
+	if err != nil {
+		return rpc.Organization{}, err
+	}
+	o, err := s.svc.ResumeOrganization(ctx, who, p.Name)
+	if err != nil {
+		return rpc.Organization{}, err
+	}
+	s.log.Info("organization resumed", "org_id", o.ID, "name", o.Name, "by", who.AccountID)
+	return organization(o), nil
+}
+
+// organization is o as the API shows it. Admins and Labels are the
+// directory's own, shared: never changed here.
+func organization(o org.Organization) rpc.Organization {
+	out := rpc.Organization{
+		ID: o.ID, Name: o.Name, Slug: o.Slug, Collection: o.Collection, AdminEmail: o.AdminEmail(),
+		Admins: o.Admins, Members: o.Members, Labels: o.Labels,
+		State: string(o.State), SuspendReason: o.SuspendReason, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
+	}
+	if out.Admins == nil {
+		out.Admins = []string{}
+	}
+	if out.Labels == nil {
+		out.Labels = map[string]string{}
+	}
+	if o.State == org.StateSuspended && !o.SuspendedAt.IsZero() {
+		at := o.SuspendedAt
+		out.SuspendedAt = &at
+	}
+	return out
 }

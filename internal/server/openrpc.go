@@ -20,8 +20,9 @@ var errorMessages = map[int64]string{
 	rpc.CodeUnauthenticated:  "unauthenticated: missing, malformed, expired or revoked token, or wrong email or password",
 	rpc.CodeForbidden:        "forbidden: authenticated but not allowed",
 	rpc.CodeNotFound:         "not found",
-	rpc.CodeConflict:         "conflict: name, slug or email already taken, or another change under way",
+	rpc.CodeConflict:         "conflict: name, slug or email already taken, the last operator or admin (data.reason), or another change under way",
 	rpc.CodeTooManyAttempts:  "too many attempts; data.retry_after_s",
+	rpc.CodeSuspended:        "suspended: the organization is suspended; an operator can resume it",
 	rpc.CodeStoreUnavailable: "store unavailable; the request did nothing",
 }
 
