@@ -127,7 +127,16 @@ func TestGoldenScreens(t *testing.T) {
 			a.login()
 			a.d.Press("j", "d")
 			a.d.Type("Acme Corp")
-			a.d.Press("tab")
+		}},
+		{"delete-refused", func() *remotetest.Fake {
+			f := operatorFake(orgs...)
+			f.Stats["Acme Corp"] = rpc.OrgStats{Documents: 120431, SizeBytes: 48 << 20}
+			return f
+		}, func(a *app) {
+			a.login()
+			a.d.Press("j", "d")
+			a.d.Type("Acme")
+			a.d.Press("enter")
 		}},
 		{"help", func() *remotetest.Fake { return operatorFake(orgs...) }, func(a *app) {
 			a.login()
