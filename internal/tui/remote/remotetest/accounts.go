@@ -61,7 +61,7 @@ func (f *Fake) memberOrg() string {
 	return ""
 }
 
-// sync takes in Accounts (once) and gives every organization the admins
+// sync takes in the accounts of Accounts it does not have yet and gives every organization the admins
 // it names that have no account yet (they cannot log in: their password
 // is unknown). It is called with f.mu held, by every call.
 func (f *Fake) sync() {
@@ -70,15 +70,14 @@ func (f *Fake) sync() {
 		f.members = make(map[string][]*account)
 		f.tokens = make(map[string]string)
 	}
-	if !f.imported {
-		f.imported = true
+	if len(f.Accounts) > 0 {
 		emails := slices.Sorted(maps.Keys(f.Accounts))
 		for _, e := range emails {
 			if _, ok := f.accts[strings.ToLower(e)]; !ok {
 				f.addAccount(e, f.Accounts[e], f.role(), f.memberOrg(), f.now())
 			}
 		}
-		if len(emails) > 0 {
+		if f.tokenOwner == "" {
 			f.tokenOwner = strings.ToLower(emails[0])
 		}
 	}

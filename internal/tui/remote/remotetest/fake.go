@@ -74,7 +74,6 @@ type Fake struct {
 	tokens       map[string]string     // token → lower-cased email of its holder
 	tokenOwner   string                // lower-cased email of Token's holder; empty: nobody listed
 	tokenRevoked bool                  // Token was revoked (until its holder logs in again)
-	imported     bool                  // Accounts were taken in
 }
 
 // Call is one call the fake got.
