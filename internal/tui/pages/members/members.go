@@ -199,8 +199,7 @@ func (m Model) key(k tea.KeyPressMsg) (pages.Page, tea.Cmd) {
 	switch {
 	case key.Matches(k, keys.ChangeRole), key.Matches(k, keys.RemoveAccount):
 		if m.onlyAdmin(a) {
-			return m, pages.Send(pages.Flash{Text: accountconfirm.Refusal(&rpc.Error{Code: rpc.CodeConflict,
-				Data: &rpc.ErrorData{Reason: rpc.ReasonLastAdmin}}, a.Email, &m.org), Err: true})
+			return m, pages.Send(pages.Flash{Text: a.Email + " is the only admin: make another member admin first", Err: true})
 		}
 		if key.Matches(k, keys.ChangeRole) {
 			return m, pages.Send(pages.Open{Page: accountconfirm.NewChangeRole(m.c, m.org, a)})

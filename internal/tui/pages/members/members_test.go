@@ -154,7 +154,7 @@ func TestTheOnlyAdminIsKeptAndTheReasonSaid(t *testing.T) {
 		if len(h.Opened) != 0 {
 			t.Fatalf("%s on the only admin opened %T", k, h.Opened[0])
 		}
-		if got := h.LastFlash(); !strings.Contains(got, "admin@acme.test is the only admin of Acme: make another member admin first") {
+		if got := h.LastFlash(); !strings.Contains(got, "admin@acme.test is the only admin: make another member admin first") {
 			t.Errorf("%s on the only admin says %q", k, got)
 		}
 	}

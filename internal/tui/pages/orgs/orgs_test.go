@@ -288,3 +288,16 @@ func TestColumnsFitTheWidth(t *testing.T) {
 }
 
 func typeName(v any) string { return fmt.Sprintf("%T", v) }
+
+// offers reports whether the help columns hold the enabled binding whose
+// help key is k.
+func offers(cols [][]keymap.Binding, k string) bool {
+	for _, col := range cols {
+		for _, b := range col {
+			if b.Enabled() && b.Help().Key == k {
+				return true
+			}
+		}
+	}
+	return false
+}
