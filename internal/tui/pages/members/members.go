@@ -10,6 +10,7 @@ package members
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -154,8 +155,15 @@ func (m Model) Update(msg tea.Msg) (pages.Page, tea.Cmd) {
 		if msg.Event.Type == rpc.EventDeleted {
 			return m, pages.BackWith(m.org.Name + " was deleted")
 		}
+		// Someone else's change to the members shows in the organization's
+		// count and admins: the list is loaded again then.
+		was := m.org
 		m.org = msg.Event.Organization
 		m.list.SetSize(m.width, m.listHeight())
+		if was.Members != m.org.Members || !slices.Equal(was.Admins, m.org.Admins) {
+			next := m.list.Reload("")
+			return m, next
+		}
 		return m, nil
 	case tea.KeyPressMsg:
 		return m.key(msg)

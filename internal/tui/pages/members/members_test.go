@@ -216,3 +216,19 @@ func typeName(v any) string {
 	}
 	return "other"
 }
+
+func TestAnotherSessionsMemberChangeReloadsTheList(t *testing.T) {
+	t.Parallel()
+	f := acme(rpc.RoleOperator, "", nil)
+	h := start(t, f, rpc.RoleOperator, "ops@example.com")
+	f.PutMember("Acme", "new@acme.test", "member-password", rpc.RoleViewer)
+	o, _ := f.Org("Acme")
+	h.D.Send(pages.Changed{Event: rpc.OrgEvent{Type: rpc.EventUpdated, Organization: o}})
+	if got := strings.Join(h.Page.(Model).emails(), " "); got != "admin@acme.test new@acme.test" {
+		t.Errorf("after the event the list holds %q", got)
+	}
+	h.D.Send(pages.Changed{Event: rpc.OrgEvent{Type: rpc.EventUpdated, Organization: o}})
+	if n := len(f.CallsOf(rpc.MethodMemberList)); n != 2 {
+		t.Errorf("member.list was called %d times, want twice (the same members again load nothing)", n)
+	}
+}
