@@ -88,7 +88,8 @@ func (term *terminal) press(keys ...string) {
 // embedded store, in tmux at 80×24, the way a person would use it: create
 // the first operator, log out and in, browse an organization's documents
 // (with a scripted $EDITOR), create an organization, filter to it, rename
-// it and delete it, reading the screen at each step.
+// it and delete it (after an enter that deletes nothing), reading the
+// screen at each step.
 func TestEndToEndInTmux(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts orgd and orgtui; skipped with -short")
@@ -190,13 +191,21 @@ func TestEndToEndInTmux(t *testing.T) {
 	term.waitFor("Edit Acme Corp", "org_acme_corp")
 	term.press("C-u")
 	term.typeText("Acme Industries")
-	term.press("Enter", "Enter", "Enter", "Enter")
+	// Enter saves a form that is valid (SPEC §6): the edit form is.
+	term.press("Enter")
 	term.waitFor("renamed Acme Corp to Acme Industries", "org_acme_indu")
 
-	// Delete it: Cancel first, then the typed confirmation.
+	// Delete it (SPEC §6): enter with the name not typed deletes nothing and
+	// says what to type; escape cancels; the name typed exactly and enter
+	// delete.
 	term.press("d")
 	term.waitFor("Delete Acme Industries?", "org_acme_industries", "with 0")
 	term.press("Enter")
+	term.waitFor("Nothing was done", `type "Acme Industries"`)
+	if _, err := c.GetOrg(ctx, token, "Acme Industries"); err != nil {
+		t.Errorf("enter without the name typed deleted: org.get says %v", err)
+	}
+	term.press("Escape")
 	// The list shows under the dialog all along: wait for the dialog to go,
 	// or the next keys may reach it, or the list before the next dialog.
 	term.waitWithout("Delete Acme Industries?")
@@ -204,7 +213,7 @@ func TestEndToEndInTmux(t *testing.T) {
 	term.press("d")
 	term.waitFor("Delete Acme Industries?")
 	term.typeText("Acme Industries")
-	term.press("Tab", "Enter")
+	term.press("Enter")
 	term.waitFor("deleted Acme Industries", "No organization matches")
 	if _, err := c.GetOrg(ctx, token, "Acme Industries"); rpc.ErrorCode(err) != rpc.CodeNotFound {
 		t.Errorf("after deleting in orgtui, org.get says %v, want not found", err)
@@ -297,10 +306,11 @@ func browseDocuments(t *testing.T, term *terminal, c *rpc.Client, token string, 
 		t.Errorf("after the edit orgd has %v (%v)", found, err)
 	}
 
-	// Delete it: the dialog starts on Cancel.
+	// Delete it: the word typed and enter delete (SPEC §6).
 	term.press("x")
-	term.waitFor("Delete this document?", "[ Cancel ]")
-	term.press("Tab", "Enter")
+	term.waitFor("Delete this document?", "Type delete to delete it:")
+	term.typeText("delete")
+	term.press("Enter")
 	term.waitFor("deleted document", "No document matches the filter.")
 	found, err = c.FindDocuments(ctx, rpc.DataFindParams{Token: token, Org: "Beta Ltd", Filter: json.RawMessage(`{"name": "Hedy Lamarr"}`)})
 	if err != nil || len(found.Documents) != 0 {

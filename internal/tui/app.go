@@ -146,7 +146,7 @@ func (m Model) tick() tea.Cmd {
 func (m Model) common() pages.Common {
 	c := pages.Common{Orgd: m.orgd, Keys: m.keys, Styles: m.styles, Now: m.now, Editor: m.editor}
 	if m.session != nil {
-		c.Role = m.session.role
+		c.Role, c.Email, c.Org = m.session.role, m.session.email, m.session.org
 	}
 	return c
 }

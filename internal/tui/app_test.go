@@ -275,7 +275,9 @@ func TestEveryLineFitsTheTerminal(t *testing.T) {
 	fake.Orgs = append(fake.Orgs, remotetest.Orgs(50)...)
 	a := startApp(t, fake, 80, 24)
 	a.login()
-	for _, keys := range [][]string{nil, {"enter"}, {"e"}, {"d"}, {"?"}, {"enter", "enter"}, {"enter", "enter", "G", "k", "enter"}, {"enter", "enter", "x"}} {
+	fake.PutMember("Acme Corp", "viewer@acme.example", "member-password", rpc.RoleViewer)
+	for _, keys := range [][]string{nil, {"enter"}, {"e"}, {"d"}, {"s"}, {"A"}, {"A", "n"}, {"P"}, {"?"}, {"enter", "enter"},
+		{"enter", "enter", "G", "k", "enter"}, {"enter", "enter", "x"}, {"enter", "m"}, {"enter", "m", "n"}, {"enter", "m", "j", "e"}, {"enter", "m", "j", "d"}} {
 		a.d.Press(keys...)
 		for _, s := range sizes {
 			a.d.Send(tea.WindowSizeMsg{Width: s[0], Height: s[1]})

@@ -69,14 +69,22 @@ func TestTheDocumentBrowserFromTheDetailPage(t *testing.T) {
 	a.d.Press("esc")
 	a.wantScreen(`patents: 2`, `filter: {"name":"Hedy Lamarr"}`)
 
-	// Delete it from its page: the dialog starts on Cancel.
+	// Delete it from its page: enter does nothing until the word is typed,
+	// escape cancels, the word and enter delete.
 	a.d.Press("enter", "x")
-	a.wantScreen("Delete this document?", "[ Cancel ]")
+	a.wantScreen("Delete this document?", "Type delete to delete it:", "[ Cancel ]")
 	a.d.Press("enter")
+	a.wantScreen("Delete this document?", "Nothing was done")
+	a.d.Press("esc")
 	if _, ok := a.top().(document.Model); !ok {
-		t.Fatalf("Cancel leaves %T on top, want the document", a.top())
+		t.Fatalf("escape leaves %T on top, want the document", a.top())
 	}
-	a.d.Press("x", "tab", "enter")
+	if n := len(a.fake.CallsOf(rpc.MethodDataDelete)); n != 0 {
+		t.Fatalf("enter without the word or escape deleted (%d calls)", n)
+	}
+	a.d.Press("x")
+	a.d.Type("delete")
+	a.d.Press("enter")
 	if _, ok := a.top().(documents.Model); !ok {
 		t.Fatalf("after deleting, %T is on top, want the documents", a.top())
 	}

@@ -6,8 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
@@ -65,6 +67,25 @@ func TestGoldenScreens(t *testing.T) {
 	busy := remotetest.NewOrg("Renaming Ltd", "r@renaming.example")
 	busy.State = rpc.StateRenaming
 	orgs = append(orgs, busy)
+
+	// labelled is orgs with labels on some, and Müller GmbH suspended.
+	labelled := func() []rpc.Organization {
+		out := slices.Clone(orgs)
+		out[0].Labels = map[string]string{"env": "prod", "tier": "gold"}
+		out[1].Labels = map[string]string{"env": "prod", "tier": "free"}
+		at := time.Date(2026, 3, 12, 16, 45, 0, 0, time.UTC)
+		out[1].State, out[1].SuspendedAt, out[1].SuspendReason = rpc.StateSuspended, &at, "invoice 2026-02 unpaid"
+		out[2].Labels = map[string]string{"env": "prod", "team": "rockets"}
+		return out
+	}
+	// members is an orgd where Acme Corp has a second admin and viewers.
+	members := func() *remotetest.Fake {
+		f := operatorFake(orgs...)
+		f.PutMember("Acme Corp", "grace@acme.example", "member-password", rpc.RoleAdmin)
+		f.PutMember("Acme Corp", "ada@acme.example", "member-password", rpc.RoleViewer)
+		f.PutMember("Acme Corp", "zoe@acme.example", "member-password", rpc.RoleViewer)
+		return f
+	}
 
 	tests := []struct {
 		name  string
@@ -127,7 +148,85 @@ func TestGoldenScreens(t *testing.T) {
 			a.login()
 			a.d.Press("j", "d")
 			a.d.Type("Acme Corp")
-			a.d.Press("tab")
+		}},
+		{"delete-refused", func() *remotetest.Fake {
+			f := operatorFake(orgs...)
+			f.Stats["Acme Corp"] = rpc.OrgStats{Documents: 120431, SizeBytes: 48 << 20}
+			return f
+		}, func(a *app) {
+			a.login()
+			a.d.Press("j", "d")
+			a.d.Type("Acme")
+			a.d.Press("enter")
+		}},
+		{"list-labels", func() *remotetest.Fake { return operatorFake(labelled()...) }, func(a *app) {
+			a.login()
+			a.d.Press("/")
+			a.d.Type("label:env=prod")
+			a.d.SettleFor(400 * 1e6)
+			a.d.Press("enter", "j")
+		}},
+		{"detail-suspended", func() *remotetest.Fake { return operatorFake(labelled()...) }, func(a *app) {
+			a.login()
+			a.d.Press("j", "j", "enter")
+		}},
+		{"suspend", func() *remotetest.Fake { return operatorFake(orgs...) }, func(a *app) {
+			a.login()
+			a.d.Press("j", "s")
+			a.d.Type("unpaid invoice")
+			a.d.Press("enter")
+			a.d.Type("Acme Co")
+		}},
+		{"resume", func() *remotetest.Fake { return operatorFake(labelled()...) }, func(a *app) {
+			a.login()
+			a.d.Press("j", "j", "s")
+		}},
+		{"accounts", func() *remotetest.Fake {
+			f := operatorFake(orgs...)
+			f.PutOperator("night-shift@example.com", "operator-password")
+			f.PutOperator("backup@example.com", "operator-password")
+			return f
+		}, func(a *app) {
+			a.login()
+			a.d.Press("A", "j")
+		}},
+		{"members", members, func(a *app) {
+			a.login()
+			a.d.Press("j", "enter", "m", "j")
+		}},
+		{"members-only-admin", func() *remotetest.Fake {
+			f := operatorFake(orgs...)
+			f.PutMember("Acme Corp", "ada@acme.example", "member-password", rpc.RoleViewer)
+			return f
+		}, func(a *app) {
+			a.login()
+			a.d.Press("j", "enter", "m", "j", "d")
+		}},
+		{"member-add", members, func(a *app) {
+			a.login()
+			a.d.Press("j", "enter", "m", "n")
+			a.d.Type("new@acme.example")
+			a.d.Press("tab", "right")
+		}},
+		{"member-role", members, func(a *app) {
+			a.login()
+			a.d.Press("j", "enter", "m", "j", "j", "e")
+		}},
+		{"password", func() *remotetest.Fake { return operatorFake(orgs...) }, func(a *app) {
+			a.login()
+			a.d.Press("P")
+			a.d.Type("operator-password")
+			a.d.Press("enter")
+		}},
+		{"login-suspended", func() *remotetest.Fake {
+			f := operatorFake(labelled()...)
+			f.Role, f.MemberOf = rpc.RoleAdmin, "Müller GmbH"
+			return f
+		}, func(a *app) {
+			a.d.Type(opsEmail)
+			a.d.Press("enter")
+			a.d.Type(opsPassword)
+			a.d.Press("enter")
 		}},
 		{"help", func() *remotetest.Fake { return operatorFake(orgs...) }, func(a *app) {
 			a.login()

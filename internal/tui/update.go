@@ -12,7 +12,9 @@ import (
 	"github.com/orgd/orgd/internal/tui/pages"
 	"github.com/orgd/orgd/internal/tui/pages/login"
 	"github.com/orgd/orgd/internal/tui/pages/orgs"
+	"github.com/orgd/orgd/internal/tui/pages/password"
 	"github.com/orgd/orgd/internal/tui/remote"
+	"github.com/orgd/orgd/rpc"
 )
 
 // Update handles a message. It never waits on orgd: every call is a
@@ -46,6 +48,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case remote.Event:
 		if msg.Gen != m.subGen {
 			return m, nil
+		}
+		if m.ownSuspended(msg.Event) {
+			m.log.Info("organization suspended: session ended")
+			return m.signOut(login.SuspendedNotice, m.session.email)
 		}
 		next, cmd := m.broadcast(pages.Changed{Event: msg.Event})
 		return next, tea.Batch(cmd, remote.NextEvent(m.events, m.subGen))
@@ -85,6 +91,18 @@ func (m Model) route(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case pages.Flash:
 		m.setFlash(msg)
 		return m, nil
+	case pages.Renewed:
+		if m.session == nil {
+			return m, nil
+		}
+		m.log.Info("logged in again after a password change")
+		return m.loggedIn(login.Done{Session: msg.Session, Email: m.session.email})
+	case pages.EndSession:
+		if m.session == nil || m.login != nil {
+			return m, nil
+		}
+		m.sessionEnded(msg.Notice)
+		return m, m.login.Init()
 	}
 	return m.broadcast(msg)
 }
@@ -140,6 +158,8 @@ func (m Model) onKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return m, nil
 		case key.Matches(k, keys.Logout):
 			return m.logout()
+		case key.Matches(k, keys.Password):
+			return m.open(password.New(m.common()))
 		}
 	}
 	p, cmd := top.Update(k)
@@ -166,10 +186,18 @@ func (m Model) onReply(r remote.Reply) (tea.Model, tea.Cmd) {
 	default:
 		cmds = append(cmds, m.connected())
 	}
-	if r.Err != nil && remote.IsUnauthenticated(r.Err) && !r.Anonymous &&
-		m.session != nil && r.Gen == m.session.gen && m.login == nil {
+	mine := r.Err != nil && !r.Anonymous && m.session != nil && r.Gen == m.session.gen && m.login == nil
+	switch {
+	case mine && remote.IsUnauthenticated(r.Err):
 		m.sessionEnded("Your session ended. Log in again to go on where you were.")
 		cmds = append(cmds, m.login.Init())
+	case mine && remote.IsSuspended(r.Err) && m.session.role != rpc.RoleOperator:
+		// A member's organization was suspended: every call of theirs is
+		// refused now. (An operator gets -32010 only for a change to a
+		// suspended organization, which the screen that tried says.)
+		m.log.Info("organization suspended: session ended")
+		next, cmd := m.signOut(login.SuspendedNotice, m.session.email)
+		return next, tea.Batch(append(cmds, cmd)...)
 	}
 	if r.Msg == nil {
 		return m, tea.Batch(cmds...)
@@ -328,19 +356,37 @@ func (m *Model) sessionEnded(notice string) {
 	m.help = false
 }
 
-// logout forgets the session and closes the connection, which ends the
-// subscription; the next call opens a new one.
+// logout revokes the session's token (auth.logout, best effort), forgets
+// the session and closes the connection, which ends the subscription; the
+// next call opens a new one.
 func (m Model) logout() (tea.Model, tea.Cmd) {
 	m.log.Info("logged out")
+	return m.signOut("Logged out.", "")
+}
+
+// signOut ends the session: the token is revoked (best effort) and
+// forgotten, the pages closed, and the login dialog shows notice with
+// email filled in.
+func (m Model) signOut(notice, email string) (Model, tea.Cmd) {
+	token, _ := m.orgd.Session()
 	m.orgd.SetToken("")
 	m.session = nil
 	m.stack = nil
+	m.help = false
 	m.subscribed = false
 	m.subGen++
-	l := login.New(m.orgd, m.keys, m.styles, "Logged out.", "")
+	l := login.New(m.orgd, m.keys, m.styles, notice, email)
 	l, _ = l.Update(m.loginSize())
 	m.login = &l
-	return m, m.orgd.CloseThen(login.Reload{})
+	return m, m.orgd.LogoutThen(token, login.Reload{})
+}
+
+// ownSuspended reports whether ev says that the signed-in member's own
+// organization was suspended.
+func (m Model) ownSuspended(ev rpc.OrgEvent) bool {
+	s := m.session
+	return s != nil && s.role != rpc.RoleOperator && s.org != nil && m.login == nil &&
+		ev.Organization.ID == s.org.ID && ev.Organization.State == rpc.StateSuspended
 }
 
 // open pushes p, gives it its size and starts it.

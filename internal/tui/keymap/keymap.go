@@ -28,11 +28,23 @@ type KeyMap struct {
 
 	// Forms and dialogs.
 	NextField, PrevField, Submit, Cancel key.Binding
+	// Choose moves between the choices of a form's choice field (a role).
+	Choose key.Binding
 	// Switch between the login form and the first-run form.
 	FirstRun key.Binding
 
-	// Everywhere.
-	Back, Help, Logout, Quit, ForceQuit key.Binding
+	// Suspend and Resume (both s) act on the organization under the cursor
+	// or on the page; each screen offers the one that applies.
+	Suspend, Resume key.Binding
+
+	// Accounts opens the operators' page (from the organization list);
+	// Members opens an organization's members (from its detail).
+	Accounts, Members key.Binding
+	// Acting on the account under the cursor, or on the list.
+	AddAccount, ChangeRole, ResetPassword, RemoveAccount key.Binding
+
+	// Everywhere: Password changes one's own password.
+	Back, Help, Password, Logout, Quit, ForceQuit key.Binding
 }
 
 // Default returns the key bindings.
@@ -67,10 +79,22 @@ func Default() KeyMap {
 		PrevField: key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab", "previous")),
 		Submit:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next/submit")),
 		Cancel:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		Choose:    key.NewBinding(key.WithKeys("left", "right", "space"), key.WithHelp("←/→", "choose")),
 		FirstRun:  key.NewBinding(key.WithKeys("ctrl+n"), key.WithHelp("ctrl+n", "first operator")),
+
+		Suspend: key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "suspend")),
+		Resume:  key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "resume")),
+
+		Accounts:      key.NewBinding(key.WithKeys("A"), key.WithHelp("A", "accounts")),
+		Members:       key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "members")),
+		AddAccount:    key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "add")),
+		ChangeRole:    key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "role")),
+		ResetPassword: key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "password")),
+		RemoveAccount: key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "remove")),
 
 		Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Password:  key.NewBinding(key.WithKeys("P"), key.WithHelp("P", "my password")),
 		Logout:    key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "log out")),
 		Quit:      key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
 		ForceQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
@@ -94,18 +118,44 @@ func (h Help) ShortHelp() []key.Binding { return h.Short }
 // FullHelp returns the bindings of the full help, in columns.
 func (h Help) FullHelp() [][]key.Binding { return h.Full }
 
-// ListHelp is the help of the organization list. canCreate is false for an
-// admin, who cannot create organizations.
-func (k KeyMap) ListHelp(canCreate bool) Help {
-	create := k.Create
-	create.SetEnabled(canCreate)
+// enabled returns b, enabled or not.
+func enabled(b key.Binding, on bool) key.Binding {
+	b.SetEnabled(on)
+	return b
+}
+
+// global is the column of keys that work on every screen.
+func (k KeyMap) global() []Binding {
+	return []Binding{k.Help, k.Password, k.Logout, k.Quit, k.ForceQuit}
+}
+
+// ListOffer says what the organization list offers the signed-in account.
+type ListOffer struct {
+	// Create: n (operators).
+	Create bool
+	// Edit and Delete: e and d on the selected organization (operators,
+	// and admins of it; a suspended one can be deleted, not edited).
+	Edit, Delete bool
+	// Suspend or Resume: s on the selected organization, which is active
+	// or suspended (operators).
+	Suspend, Resume bool
+	// Accounts: A (operators).
+	Accounts bool
+}
+
+// ListHelp is the help of the organization list.
+func (k KeyMap) ListHelp(o ListOffer) Help {
+	create := enabled(k.Create, o.Create)
+	edit, del := enabled(k.Edit, o.Edit), enabled(k.Delete, o.Delete)
+	suspend, resume := enabled(k.Suspend, o.Suspend), enabled(k.Resume, o.Resume)
+	accounts := enabled(k.Accounts, o.Accounts)
 	return Help{
-		Short: []Binding{k.Open, create, k.Edit, k.Delete, k.Filter, k.Help, k.Quit},
+		Short: []Binding{k.Open, create, edit, del, suspend, resume, k.Filter, k.Help, accounts, k.Quit},
 		Full: [][]Binding{
 			{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
-			{k.Open, create, k.Edit, k.Delete},
-			{k.Filter, k.ClearFilter, k.Refresh},
-			{k.Help, k.Logout, k.Quit, k.ForceQuit},
+			{k.Open, create, edit, del, suspend, resume},
+			{k.Filter, k.ClearFilter, k.Refresh, accounts},
+			k.global(),
 		},
 	}
 }
@@ -118,32 +168,45 @@ func (k KeyMap) FilterHelp() Help {
 	}
 }
 
+// DetailOffer says what an organization's detail page offers.
+type DetailOffer struct {
+	// Edit and Delete: e and d (operators, and admins of it; a suspended
+	// organization can be deleted, not edited).
+	Edit, Delete bool
+	// Suspend or Resume: s, as the organization is active or suspended
+	// (operators).
+	Suspend, Resume bool
+}
+
 // DetailHelp is the help of an organization's detail page.
-func (k KeyMap) DetailHelp() Help {
+func (k KeyMap) DetailHelp(o DetailOffer) Help {
+	edit, del := enabled(k.Edit, o.Edit), enabled(k.Delete, o.Delete)
+	suspend, resume := enabled(k.Suspend, o.Suspend), enabled(k.Resume, o.Resume)
 	return Help{
-		Short: []Binding{k.Documents, k.Edit, k.Delete, k.Refresh, k.Back, k.Help, k.Quit},
+		Short: []Binding{k.Documents, k.Members, edit, del, suspend, resume, k.Back, k.Help, k.Refresh},
 		Full: [][]Binding{
-			{k.Documents, k.Edit, k.Delete, k.Refresh},
-			{k.Back, k.Help, k.Logout, k.Quit, k.ForceQuit},
+			{k.Documents, k.Members, edit, del, suspend, resume, k.Refresh},
+			append([]Binding{k.Back}, k.global()...),
 		},
 	}
 }
 
 // DocumentsHelp is the help of an organization's documents. filtered says
 // whether a filter is in force, which esc then clears (instead of going
-// back).
-func (k KeyMap) DocumentsHelp(filtered bool) Help {
+// back); change whether the account may insert, edit and delete.
+func (k KeyMap) DocumentsHelp(filtered, change bool) Help {
 	esc := k.Back
 	if filtered {
 		esc = k.ClearFilter
 	}
+	insert, edit, del := enabled(k.InsertDocument, change), enabled(k.EditDocument, change), enabled(k.DeleteDocument, change)
 	return Help{
-		Short: []Binding{k.ViewDocument, k.InsertDocument, k.EditDocument, k.DeleteDocument, k.Filter, esc, k.Help},
+		Short: []Binding{k.ViewDocument, insert, edit, del, k.Filter, esc, k.Help},
 		Full: [][]Binding{
 			{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
-			{k.ViewDocument, k.InsertDocument, k.EditDocument, k.DeleteDocument},
+			{k.ViewDocument, insert, edit, del},
 			{k.Filter, esc, k.Refresh},
-			{k.Help, k.Logout, k.Quit, k.ForceQuit},
+			k.global(),
 		},
 	}
 }
@@ -156,25 +219,57 @@ func (k KeyMap) JSONFilterHelp() Help {
 	}
 }
 
-// DocumentHelp is the help of one document's page.
-func (k KeyMap) DocumentHelp() Help {
+// DocumentHelp is the help of one document's page; change says whether
+// the account may edit and delete it.
+func (k KeyMap) DocumentHelp(change bool) Help {
 	scroll := k.Down
 	scroll.SetHelp("↑/↓", "scroll")
+	edit, del := enabled(k.EditDocument, change), enabled(k.DeleteDocument, change)
 	return Help{
-		Short: []Binding{scroll, k.EditDocument, k.DeleteDocument, k.Refresh, k.Back, k.Help, k.Quit},
+		Short: []Binding{scroll, edit, del, k.Refresh, k.Back, k.Help, k.Quit},
 		Full: [][]Binding{
 			{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-			{k.EditDocument, k.DeleteDocument, k.Refresh},
-			{k.Back, k.Help, k.Logout, k.Quit, k.ForceQuit},
+			{edit, del, k.Refresh},
+			append([]Binding{k.Back}, k.global()...),
 		},
 	}
 }
 
-// FormHelp is the help of a form (create, edit, log in).
-func (k KeyMap) FormHelp() Help {
+// AccountsOffer says what a list of accounts (operators, or an
+// organization's members) offers for the account under the cursor.
+type AccountsOffer struct {
+	// Add: n.
+	Add bool
+	// ChangeRole: e (members only).
+	ChangeRole bool
+	// ResetPassword: p.
+	ResetPassword bool
+	// Remove: d.
+	Remove bool
+}
+
+// AccountsHelp is the help of the operators' page and of an
+// organization's members.
+func (k KeyMap) AccountsHelp(o AccountsOffer) Help {
+	add, role := enabled(k.AddAccount, o.Add), enabled(k.ChangeRole, o.ChangeRole)
+	reset, remove := enabled(k.ResetPassword, o.ResetPassword), enabled(k.RemoveAccount, o.Remove)
 	return Help{
-		Short: []Binding{k.NextField, k.PrevField, k.Submit, k.Cancel, k.ForceQuit},
-		Full:  [][]Binding{{k.NextField, k.PrevField}, {k.Submit, k.Cancel, k.ForceQuit}},
+		Short: []Binding{add, role, reset, remove, k.Refresh, k.Back, k.Help, k.Quit},
+		Full: [][]Binding{
+			{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
+			{add, role, reset, remove, k.Refresh},
+			append([]Binding{k.Back}, k.global()...),
+		},
+	}
+}
+
+// FormHelp is the help of a form (create, edit, log in). choice says
+// whether the focused field is a choice, which the arrows change.
+func (k KeyMap) FormHelp(choice bool) Help {
+	choose := enabled(k.Choose, choice)
+	return Help{
+		Short: []Binding{k.NextField, k.PrevField, choose, k.Submit, k.Cancel, k.ForceQuit},
+		Full:  [][]Binding{{k.NextField, k.PrevField, choose}, {k.Submit, k.Cancel, k.ForceQuit}},
 	}
 }
 
@@ -192,15 +287,18 @@ func (k KeyMap) LoginHelp(canSwitch, firstRun bool) Help {
 	}
 }
 
-// DeleteHelp is the help of the delete dialog.
-func (k KeyMap) DeleteHelp() Help {
+// ConfirmHelp is the help of a confirmation dialog whose primary action
+// is action ("delete", "suspend", "resume"): enter does it (once what must
+// be typed is typed), tab moves between the field and the buttons, esc
+// cancels.
+func (k KeyMap) ConfirmHelp(action string) Help {
+	submit := k.Submit
+	submit.SetHelp("enter", action)
 	next := k.NextField
-	next.SetHelp("tab", "choose button")
-	press := k.Submit
-	press.SetHelp("enter", "press button")
+	next.SetHelp("tab", "move")
 	return Help{
-		Short: []Binding{next, press, k.Cancel, k.ForceQuit},
-		Full:  [][]Binding{{next, press}, {k.Cancel, k.ForceQuit}},
+		Short: []Binding{submit, next, k.Cancel, k.ForceQuit},
+		Full:  [][]Binding{{submit, next, k.PrevField}, {k.Cancel, k.ForceQuit}},
 	}
 }
 

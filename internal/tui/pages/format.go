@@ -1,6 +1,11 @@
 package pages
 
-import "fmt"
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+)
 
 // Count writes n with thousands separators: "10,000".
 func Count[N int | int64](n N) string {
@@ -30,4 +35,14 @@ func Size(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// Labels writes an organization's labels as the create and edit form
+// reads them: "env=prod, tier=gold", sorted by key; empty for none.
+func Labels(labels map[string]string) string {
+	parts := make([]string, 0, len(labels))
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
+		parts = append(parts, k+"="+labels[k])
+	}
+	return strings.Join(parts, ", ")
 }

@@ -25,9 +25,13 @@ type Common struct {
 	Keys *keymap.KeyMap
 	// Styles are the styles.
 	Styles *styles.Styles
-	// Role is the signed-in account's role (rpc.RoleOperator or
-	// rpc.RoleAdmin).
+	// Role is the signed-in account's role: rpc.RoleOperator,
+	// rpc.RoleAdmin or rpc.RoleViewer.
 	Role string
+	// Email is the signed-in account's email.
+	Email string
+	// Org is the signed-in member's organization; nil for an operator.
+	Org *rpc.OrgRef
 	// Now returns the current time.
 	Now func() time.Time
 	// Editor runs the person's text editor.
@@ -35,8 +39,24 @@ type Common struct {
 }
 
 // CanCreate reports whether the signed-in account may create
-// organizations: operators may, admins may not.
+// organizations: operators may, members may not.
 func (c Common) CanCreate() bool { return c.Role == rpc.RoleOperator }
+
+// IsOperator reports whether the signed-in account is an operator: it may
+// suspend and resume organizations and manage the operators.
+func (c Common) IsOperator() bool { return c.Role == rpc.RoleOperator }
+
+// CanChange reports whether the signed-in account may change what it
+// sees: edit and delete organizations, manage their members, and insert,
+// edit and delete documents. Operators and admins may; viewers only read.
+func (c Common) CanChange() bool { return c.Role == rpc.RoleOperator || c.Role == rpc.RoleAdmin }
+
+// CanChangeOrg reports whether the signed-in account may change o: it
+// may change things (CanChange), and o is not suspended, which leaves it
+// as it is until an operator resumes it (deleting it stays possible).
+func (c Common) CanChangeOrg(o rpc.Organization) bool {
+	return c.CanChange() && o.State != rpc.StateSuspended
+}
 
 // Page is one screen. The application keeps a stack of them: the
 // organization list at the bottom, what was opened from it above. Keys go
@@ -96,6 +116,27 @@ type DocumentChanged struct {
 	// Doc is the document as orgd now has it (canonical Extended JSON);
 	// nil when it was deleted.
 	Doc json.RawMessage
+}
+
+// AccountsChanged tells every page that this application added, changed
+// or removed an account: an operator (Org empty) or a member of the
+// organization whose ID is Org. Lists of those accounts load again,
+// putting their cursor on Email.
+type AccountsChanged struct {
+	Org   string
+	Email string
+}
+
+// Renewed asks the application to go on with a new session of the same
+// account (after a password change revoked the old token).
+type Renewed struct {
+	Session rpc.Session
+}
+
+// EndSession asks the application to end the session and show the login
+// dialog with Notice.
+type EndSession struct {
+	Notice string
 }
 
 // Send returns a command that delivers msg.

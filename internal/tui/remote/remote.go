@@ -35,6 +35,19 @@ type Client interface {
 	InsertDocuments(ctx context.Context, p rpc.DataInsertParams) (*rpc.DataInserted, error)
 	UpdateDocuments(ctx context.Context, p rpc.DataUpdateParams) (*rpc.DataUpdated, error)
 	DeleteDocuments(ctx context.Context, p rpc.DataDeleteParams) (*rpc.DataDeleted, error)
+
+	Whoami(ctx context.Context, token string) (*rpc.Whoami, error)
+	ChangePassword(ctx context.Context, token, current, next string) error
+	Logout(ctx context.Context, token string, all bool) error
+	SuspendOrg(ctx context.Context, token, name, reason string) (*rpc.Organization, error)
+	ResumeOrg(ctx context.Context, token, name string) (*rpc.Organization, error)
+	ListOperators(ctx context.Context, p rpc.OperatorListParams) (*rpc.AccountList, error)
+	CreateOperator(ctx context.Context, p rpc.OperatorCreateParams) (*rpc.Account, error)
+	DeleteOperator(ctx context.Context, token, email string) error
+	ListMembers(ctx context.Context, p rpc.MemberListParams) (*rpc.AccountList, error)
+	AddMember(ctx context.Context, p rpc.MemberAddParams) (*rpc.Account, error)
+	UpdateMember(ctx context.Context, p rpc.MemberUpdateParams) (*rpc.Account, error)
+	RemoveMember(ctx context.Context, p rpc.MemberRemoveParams) error
 }
 
 // DefaultTimeout bounds a call when Orgd.Timeout is zero.
@@ -146,6 +159,28 @@ func (o *Orgd) CloseThen(msg tea.Msg) tea.Cmd {
 	}
 }
 
+// LogoutThen returns a command that revokes token with auth.logout, best
+// effort (an error, an orgd too old to know the method, or one that cannot
+// be reached changes nothing: the token is forgotten anyway), then closes
+// the connection and delivers msg.
+func (o *Orgd) LogoutThen(token string, msg tea.Msg) tea.Cmd {
+	o.running.Add(1)
+	return func() tea.Msg {
+		defer o.running.Add(-1)
+		if token != "" {
+			ctx, cancel := context.WithTimeout(context.Background(), min(o.timeout, LogoutTimeout))
+			_ = o.client.Logout(ctx, token, false)
+			cancel()
+		}
+		_ = o.client.Close()
+		return msg
+	}
+}
+
+// LogoutTimeout bounds the wait for auth.logout when logging out: the
+// person is not kept waiting for a best-effort revocation.
+const LogoutTimeout = 2 * time.Second
+
 // Subscribed reports the outcome of Subscribe.
 type Subscribed struct {
 	// Events delivers the events; nil when Err is set.
@@ -185,6 +220,22 @@ func NextEvent(events <-chan rpc.OrgEvent, gen int) tea.Cmd {
 // IsUnauthenticated reports whether err is orgd's -32001.
 func IsUnauthenticated(err error) bool {
 	return rpc.ErrorCode(err) == rpc.CodeUnauthenticated
+}
+
+// IsSuspended reports whether err is orgd's -32010: the caller's
+// organization, or the one named, is suspended.
+func IsSuspended(err error) bool {
+	return rpc.ErrorCode(err) == rpc.CodeSuspended
+}
+
+// ReasonOf returns the short machine-readable reason that err gives
+// (error.data.reason, such as rpc.ReasonLastAdmin), if any.
+func ReasonOf(err error) string {
+	var e *rpc.Error
+	if errors.As(err, &e) && e.Data != nil {
+		return e.Data.Reason
+	}
+	return ""
 }
 
 // IsUnreachable reports whether err means that orgd could not be reached or

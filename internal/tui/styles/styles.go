@@ -43,8 +43,10 @@ type Styles struct {
 	TableHeader lipgloss.Style
 	// Row is an unselected table row; SelectedRow the row under the cursor.
 	Row, SelectedRow lipgloss.Style
-	// StateActive and StateBusy colour the state column.
-	StateActive, StateBusy lipgloss.Style
+	// StateActive and StateBusy colour the state column; StateSuspended
+	// marks a suspended organization (bold as well, so it stands out
+	// without colour too).
+	StateActive, StateBusy, StateSuspended lipgloss.Style
 
 	// Label is a form field's label; FocusedLabel the focused field's.
 	Label, FocusedLabel lipgloss.Style
@@ -117,6 +119,7 @@ func New() *Styles {
 	s.SelectedRow = lipgloss.NewStyle().Reverse(true).Bold(true)
 	s.StateActive = lipgloss.NewStyle().Foreground(green)
 	s.StateBusy = lipgloss.NewStyle().Foreground(amber)
+	s.StateSuspended = lipgloss.NewStyle().Foreground(red).Bold(true)
 
 	s.Label = lipgloss.NewStyle()
 	s.FocusedLabel = lipgloss.NewStyle().Bold(true).Foreground(accent)

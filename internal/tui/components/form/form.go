@@ -1,10 +1,16 @@
-// Package form is a column of labelled text fields, each able to show an
-// error under it: the login, first-run, create and edit screens are forms.
-// Errors that orgd reports for a param (error.data.field) are put on the
-// field that edits that param with SetError.
+// Package form is a column of labelled fields, each able to show an error
+// under it: the login, first-run, create and edit screens are forms. A
+// field is a text input, or a choice among a few words (a role). Errors
+// that orgd reports for a param (error.data.field) are put on the field
+// that edits that param with SetError.
+//
+// Enter submits the form once every field that is not optional holds
+// something (SPEC §6); until then it moves to the next field. Tab only
+// moves.
 package form
 
 import (
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -34,12 +40,19 @@ type Spec struct {
 	// Aliases are other params whose errors belong on this field (an update
 	// names the new name "new_name", a create "name").
 	Aliases []string
+	// Optional fields may stay empty: enter submits without them.
+	Optional bool
+	// Choices, when set, make the field a choice among these words, which
+	// the arrows and space move between; Value is the chosen one (Value
+	// must be one of them, or the first is chosen).
+	Choices []string
 }
 
 type field struct {
-	spec  Spec
-	input textinput.Model
-	err   string
+	spec   Spec
+	input  textinput.Model
+	choice int // the chosen one of spec.Choices
+	err    string
 }
 
 // Model is a form.
@@ -66,21 +79,27 @@ func New(st *styles.Styles, keys *keymap.KeyMap, specs ...Spec) Model {
 			in.EchoCharacter = '•'
 			in.CharLimit = 128
 		}
-		m.fields = append(m.fields, field{spec: s, input: in})
+		f := field{spec: s, input: in}
+		if len(s.Choices) > 0 {
+			f.choice = max(0, slices.Index(s.Choices, s.Value))
+		}
+		m.fields = append(m.fields, f)
 	}
 	m.SetWidth(m.width)
 	m.focusField(0)
 	return m
 }
 
-// Update handles a key: tab and the arrows move between fields, enter moves
-// on and, on the last field, submits (submit is then true). Other keys edit
-// the focused field.
+// Update handles a key: tab and the up and down arrows move between
+// fields; enter submits (submit is then true) once every field that is not
+// optional holds something, and otherwise moves to the next field. On a
+// choice, left, right and space choose; other keys edit the focused text
+// field.
 func (m Model) Update(msg tea.Msg) (_ Model, cmd tea.Cmd, submit bool) {
 	if k, ok := msg.(tea.KeyPressMsg); ok {
 		switch {
 		case key.Matches(k, m.keys.Submit):
-			if m.focus == len(m.fields)-1 {
+			if m.Complete() {
 				return m, nil, true
 			}
 			m.focusField(m.focus + 1)
@@ -94,6 +113,17 @@ func (m Model) Update(msg tea.Msg) (_ Model, cmd tea.Cmd, submit bool) {
 		}
 	}
 	f := &m.fields[m.focus]
+	if n := len(f.spec.Choices); n > 0 {
+		if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, m.keys.Choose) {
+			if k.String() == "left" {
+				f.choice = (f.choice + n - 1) % n
+			} else {
+				f.choice = (f.choice + 1) % n
+			}
+			f.err = ""
+		}
+		return m, nil, false
+	}
 	before := f.input.Value()
 	f.input, cmd = f.input.Update(msg)
 	if f.input.Value() != before {
@@ -102,7 +132,22 @@ func (m Model) Update(msg tea.Msg) (_ Model, cmd tea.Cmd, submit bool) {
 	return m, cmd, false
 }
 
+// Complete reports whether every field that is not optional holds
+// something.
+func (m Model) Complete() bool {
+	for _, f := range m.fields {
+		if !f.spec.Optional && len(f.spec.Choices) == 0 && f.input.Value() == "" {
+			return false
+		}
+	}
+	return true
+}
+
+// OnChoice reports whether the focused field is a choice.
+func (m Model) OnChoice() bool { return len(m.fields[m.focus].spec.Choices) > 0 }
+
 func (m *Model) focusField(i int) {
+	i = min(i, len(m.fields)-1)
 	for j := range m.fields {
 		if j == i {
 			m.fields[j].input.Focus()
@@ -123,18 +168,29 @@ func (m *Model) Focus(key string) {
 // Focused returns the key of the focused field.
 func (m Model) Focused() string { return m.fields[m.focus].spec.Key }
 
-// Value returns the text of field key.
+// Value returns the text of field key, or its chosen word.
 func (m Model) Value(key string) string {
 	if i := m.index(key); i >= 0 {
-		return m.fields[i].input.Value()
+		f := m.fields[i]
+		if len(f.spec.Choices) > 0 {
+			return f.spec.Choices[f.choice]
+		}
+		return f.input.Value()
 	}
 	return ""
 }
 
-// SetValue replaces the text of field key.
+// SetValue replaces the text of field key, or chooses v.
 func (m *Model) SetValue(key, v string) {
 	if i := m.index(key); i >= 0 {
-		m.fields[i].input.SetValue(v)
+		f := &m.fields[i]
+		if len(f.spec.Choices) > 0 {
+			if c := slices.Index(f.spec.Choices, v); c >= 0 {
+				f.choice = c
+			}
+			return
+		}
+		f.input.SetValue(v)
 	}
 }
 
@@ -179,6 +235,27 @@ func (m Model) index(key string) int {
 	return -1
 }
 
+// input draws field i's input: the text input, or the choices with the
+// chosen one marked (by a dot, and reversed while focused).
+func (m Model) input(i int) string {
+	f := m.fields[i]
+	if len(f.spec.Choices) == 0 {
+		return f.input.View()
+	}
+	var parts []string
+	for c, word := range f.spec.Choices {
+		switch {
+		case c == f.choice && i == m.focus:
+			parts = append(parts, m.styles.SelectedRow.Render("(•) "+word))
+		case c == f.choice:
+			parts = append(parts, "(•) "+word)
+		default:
+			parts = append(parts, m.styles.Subtle.Render("( ) "+word))
+		}
+	}
+	return strings.Join(parts, "  ")
+}
+
 func (m Model) labelWidth() int {
 	w := 0
 	for _, f := range m.fields {
@@ -215,7 +292,7 @@ func (m Model) View() string {
 		} else {
 			label = m.styles.Label.Render(label)
 		}
-		b.WriteString(layout.Line(pointer+label+"  "+f.input.View(), width))
+		b.WriteString(layout.Line(pointer+label+"  "+m.input(i), width))
 		if f.err != "" {
 			// The error is wrapped under the input, never cut: it says what
 			// to fix.

@@ -1,32 +1,24 @@
 // Package confirmdelete is the dialog that deletes an organization. It
 // shows what will be dropped (the collection and how many documents it
-// holds), starts on Cancel, and enables Delete only once the
-// organization's name has been typed exactly.
+// holds) and deletes once the organization's name is typed exactly and
+// enter pressed (SPEC §6).
 package confirmdelete
 
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 
-	"github.com/orgd/orgd/internal/tui/components/layout"
+	"github.com/orgd/orgd/internal/tui/components/confirm"
+	"github.com/orgd/orgd/internal/tui/components/dialog"
 	"github.com/orgd/orgd/internal/tui/components/spin"
 	"github.com/orgd/orgd/internal/tui/keymap"
 	"github.com/orgd/orgd/internal/tui/pages"
 	"github.com/orgd/orgd/internal/tui/remote"
 	"github.com/orgd/orgd/internal/tui/styles"
 	"github.com/orgd/orgd/rpc"
-)
-
-// Buttons.
-const (
-	Cancel = iota
-	Delete
 )
 
 // Model is the delete dialog.
@@ -36,8 +28,7 @@ type Model struct {
 	org           rpc.Organization
 	stats         *rpc.OrgStats
 	statsErr      string
-	input         textinput.Model
-	button        int
+	confirm       confirm.Typed
 	busy          bool
 	deleted       bool // the dialog is closing
 	err           string
@@ -57,12 +48,8 @@ type deletedMsg struct {
 
 // New returns the dialog that deletes o.
 func New(c pages.Common, o rpc.Organization) Model {
-	in := textinput.New()
-	in.Prompt = styles.Pointer
-	in.SetStyles(c.Styles.Input)
-	in.CharLimit = 256
-	in.Focus()
-	return Model{c: c, org: o, input: in, button: Cancel, spin: spin.New(c.Styles)}
+	t := confirm.NewTyped(c.Styles, c.Keys, "Delete", o.Name, "Type the organization's name to delete it:")
+	return Model{c: c, org: o, confirm: t, spin: spin.New(c.Styles)}
 }
 
 // Init counts the documents that would be dropped.
@@ -84,21 +71,22 @@ func (m Model) Typing() bool { return true }
 func (m Model) Dialog() bool { return true }
 
 // Help returns the dialog's bindings.
-func (m Model) Help() keymap.Help { return m.c.Keys.DeleteHelp() }
+func (m Model) Help() keymap.Help { return m.c.Keys.ConfirmHelp("delete") }
 
-// Button returns the selected button, Cancel or Delete.
-func (m Model) Button() int { return m.button }
-
-// Armed reports whether Delete is enabled: the typed name is the
+// Armed reports whether enter deletes: the typed name is the
 // organization's, exactly.
-func (m Model) Armed() bool { return m.input.Value() == m.org.Name }
+func (m Model) Armed() bool { return m.confirm.Armed() }
+
+// Hint returns what the dialog says after an enter that did nothing:
+// exactly what to type.
+func (m Model) Hint() string { return m.confirm.Hint() }
 
 // Update handles keys, the figures and the reply to the delete.
 func (m Model) Update(msg tea.Msg) (pages.Page, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
-		m.input.SetWidth(max(10, m.boxWidth()-10))
+		m.confirm.SetWidth(dialog.Inner(m.width))
 		return m, nil
 	case statsMsg:
 		if msg.id == m.org.ID {
@@ -138,6 +126,7 @@ func (m Model) Update(msg tea.Msg) (pages.Page, tea.Cmd) {
 		if msg.Event.Type != rpc.EventDeleted {
 			// Renamed meanwhile: the name to type is the new one.
 			m.org = msg.Event.Organization
+			m.confirm.SetWant(m.org.Name)
 		}
 		return m, nil
 	case tea.KeyPressMsg:
@@ -149,23 +138,19 @@ func (m Model) Update(msg tea.Msg) (pages.Page, tea.Cmd) {
 }
 
 func (m Model) key(k tea.KeyPressMsg) (pages.Page, tea.Cmd) {
-	keys := m.c.Keys
-	switch {
-	case key.Matches(k, keys.Cancel):
-		return m, pages.Send(pages.Back{})
-	case m.busy:
-		return m, nil
-	case k.String() == "tab" || k.String() == "shift+tab":
-		m.button = 1 - m.button
-		return m, nil
-	case key.Matches(k, keys.Submit):
-		if m.button == Cancel {
+	if m.busy {
+		if key.Matches(k, m.c.Keys.Cancel) {
 			return m, pages.Send(pages.Back{})
 		}
-		if !m.Armed() {
-			m.err = "type the name exactly to enable Delete"
-			return m, nil
-		}
+		return m, nil
+	}
+	var cmd tea.Cmd
+	var out confirm.Outcome
+	m.confirm, cmd, out = m.confirm.Update(k)
+	switch out {
+	case confirm.Cancelled:
+		return m, pages.Send(pages.Back{})
+	case confirm.Confirmed:
 		m.busy = true
 		m.err = ""
 		id, name := m.org.ID, m.org.Name
@@ -173,22 +158,19 @@ func (m Model) key(k tea.KeyPressMsg) (pages.Page, tea.Cmd) {
 			err := c.DeleteOrg(ctx, token, name)
 			return deletedMsg{id: id, err: err}, err
 		})
-		spin := m.spin.Start()
-		return m, tea.Batch(del, spin)
+		return m, tea.Batch(del, m.spin.Start())
 	}
-	var cmd tea.Cmd
-	m.input, cmd = m.input.Update(k)
-	m.err = ""
+	if m.confirm.Typed() != "" {
+		m.err = ""
+	}
 	return m, cmd
 }
-
-func (m Model) boxWidth() int { return min(m.width-2, 64) }
 
 // View draws the dialog box; the application centres it over the page
 // below.
 func (m Model) View() string {
 	st := m.c.Styles
-	inner := m.boxWidth() - 6 // border and padding
+	inner := dialog.Inner(m.width)
 	what := "counting its documents…"
 	switch {
 	case m.stats != nil:
@@ -196,41 +178,23 @@ func (m Model) View() string {
 	case m.statsErr != "":
 		what = "documents: unknown (" + m.statsErr + ")"
 	}
-	wrap := lipgloss.NewStyle().Width(inner)
+	accounts := "the admin account " + m.org.AdminEmail
+	if m.org.Members > 1 {
+		accounts = fmt.Sprintf("its %d member accounts", m.org.Members)
+	}
 	lines := []string{
-		wrap.Render(st.Error.Render("Delete " + m.org.Name + "?")),
+		dialog.Wrap(m.width, st.Error.Render("Delete "+m.org.Name+"?")),
 		"",
-		wrap.Render("This drops the collection " + st.Key.Render(m.org.Collection) + " with " + what +
-			", and the admin account " + m.org.AdminEmail + ". It cannot be undone."),
+		dialog.Wrap(m.width, "This drops the collection "+st.Key.Render(m.org.Collection)+" with "+what+
+			", and "+accounts+". It cannot be undone."),
 		"",
-		"Type the organization's name to enable Delete:",
-		m.input.View(),
-		"",
-		m.buttons(),
+		m.confirm.View(inner),
 	}
 	switch {
 	case m.busy:
 		lines = append(lines, "", m.spin.View()+" deleting…")
 	case m.err != "":
-		lines = append(lines, "", st.Error.Render(styles.ErrorMark+m.err))
+		lines = append(lines, "", dialog.Wrap(m.width, st.Error.Render(styles.ErrorMark+m.err)))
 	}
-	box := st.DangerDialog.Width(inner + 6).Render(layout.Width(strings.Join(lines, "\n"), inner))
-	return layout.Width(box, m.width)
-}
-
-func (m Model) buttons() string {
-	st := m.c.Styles
-	cancel, del := st.Button.Render("[ Cancel ]"), st.Button.Render("[ Delete ]")
-	switch {
-	case m.button == Cancel:
-		cancel = st.ActiveButton.Render("[ Cancel ]")
-		if !m.Armed() {
-			del = st.DisabledButton.Render("[ Delete ]")
-		}
-	case m.Armed():
-		del = st.DangerButton.Render("[ Delete ]")
-	default:
-		del = st.ActiveButton.Faint(true).Render("[ Delete ]") + st.Subtle.Render(" (type the name)")
-	}
-	return lipgloss.JoinHorizontal(lipgloss.Top, cancel, "  ", del)
+	return dialog.Box(st, m.width, true, lines...)
 }

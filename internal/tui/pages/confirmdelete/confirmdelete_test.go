@@ -69,20 +69,45 @@ func TestTheDialogShowsWhatWillBeDropped(t *testing.T) {
 	}
 }
 
-func TestEnterCancelsByDefault(t *testing.T) {
+func TestEscapeCancelsWithoutDeleting(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		keys []string
+	}{
+		{"escape at once", []string{"esc"}},
+		{"escape after typing the name", []string{"A", "c", "m", "e", " ", "C", "o", "r", "p", "esc"}},
+		{"enter on Cancel", []string{"tab", "tab", "enter"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			fake := newFake()
+			h := start(t, fake)
+			h.d.Press(tt.keys...)
+			if n := len(fake.CallsOf(rpc.MethodOrgDelete)); n != 0 {
+				t.Fatalf("%v deleted (%d calls)", tt.keys, n)
+			}
+			if len(h.back) != 1 {
+				t.Errorf("%v did not close the dialog", tt.keys)
+			}
+		})
+	}
+}
+
+func TestTabOnlyMovesTheFocus(t *testing.T) {
 	t.Parallel()
 	fake := newFake()
 	h := start(t, fake)
-	if h.page.(Model).Button() != Cancel {
-		t.Fatal("the dialog does not start on Cancel")
-	}
 	h.d.Type("Acme Corp")
-	h.d.Press("enter")
-	if n := len(fake.CallsOf(rpc.MethodOrgDelete)); n != 0 {
-		t.Fatalf("enter on Cancel deleted (%d calls)", n)
+	h.d.Press("tab", "tab", "tab")
+	if len(h.back) != 0 || len(fake.CallsOf(rpc.MethodOrgDelete)) != 0 {
+		t.Fatalf("tab acted: %d backs, %d deletes", len(h.back), len(fake.CallsOf(rpc.MethodOrgDelete)))
 	}
-	if len(h.back) != 1 {
-		t.Error("enter on Cancel does not close the dialog")
+	// Three tabs go round to the name field: enter there deletes.
+	h.d.Press("enter")
+	if n := len(fake.CallsOf(rpc.MethodOrgDelete)); n != 1 {
+		t.Errorf("enter after tabbing round deleted %d times, want once", n)
 	}
 }
 
@@ -91,13 +116,16 @@ func TestDeleteNeedsTheNameTypedExactly(t *testing.T) {
 	tests := []struct {
 		name    string
 		typed   string
+		keys    []string
 		deletes bool
 	}{
-		{"nothing typed", "", false},
-		{"part of the name", "Acme", false},
-		{"the name in other case", "acme corp", false},
-		{"the name with a trailing space", "Acme Corp ", false},
-		{"the name exactly", "Acme Corp", true},
+		{"nothing typed", "", []string{"enter"}, false},
+		{"part of the name", "Acme", []string{"enter"}, false},
+		{"the name in other case", "acme corp", []string{"enter"}, false},
+		{"the name with a trailing space", "Acme Corp ", []string{"enter"}, false},
+		{"part of the name, enter on Delete", "Acme", []string{"tab", "enter"}, false},
+		{"the name exactly", "Acme Corp", []string{"enter"}, true},
+		{"the name exactly, enter on Delete", "Acme Corp", []string{"tab", "enter"}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -105,14 +133,20 @@ func TestDeleteNeedsTheNameTypedExactly(t *testing.T) {
 			fake := newFake()
 			h := start(t, fake)
 			h.d.Type(tt.typed)
-			h.d.Press("tab", "enter")
+			h.d.Press(tt.keys...)
 			calls := fake.CallsOf(rpc.MethodOrgDelete)
 			if got := len(calls) == 1; got != tt.deletes {
 				t.Fatalf("deleted = %v, want %v", got, tt.deletes)
 			}
 			if !tt.deletes {
-				if !strings.Contains(ansi.Strip(h.page.View()), "type the name exactly") {
-					t.Errorf("a disabled Delete does not say why:\n%s", ansi.Strip(h.page.View()))
+				if hint := h.page.(Model).Hint(); !strings.Contains(hint, `type "Acme Corp" exactly`) {
+					t.Errorf("a refused enter does not say exactly what to type: %q", hint)
+				}
+				if screen := ansi.Strip(h.page.View()); !strings.Contains(screen, "✗ Nothing was done") {
+					t.Errorf("the dialog does not show the hint:\n%s", screen)
+				}
+				if len(h.back) != 0 {
+					t.Error("a refused enter closed the dialog")
 				}
 				return
 			}
@@ -126,5 +160,22 @@ func TestDeleteNeedsTheNameTypedExactly(t *testing.T) {
 				t.Errorf("after deleting the dialog sent %+v", h.back)
 			}
 		})
+	}
+}
+
+func TestARenameMeanwhileAsksForTheNewName(t *testing.T) {
+	t.Parallel()
+	fake := newFake()
+	h := start(t, fake)
+	renamed := fake.Orgs[0]
+	renamed.Name = "Acme Two"
+	h.d.Send(pages.Changed{Event: rpc.OrgEvent{Type: rpc.EventRenamed, Organization: renamed}})
+	h.d.Type("Acme Corp")
+	h.d.Press("enter")
+	if n := len(fake.CallsOf(rpc.MethodOrgDelete)); n != 0 {
+		t.Fatalf("the old name deleted the renamed organization")
+	}
+	if hint := h.page.(Model).Hint(); !strings.Contains(hint, `"Acme Two"`) {
+		t.Errorf("the dialog does not ask for the new name: %q", hint)
 	}
 }

@@ -1,17 +1,18 @@
 // Package deletedocument is the dialog that deletes one document of an
-// organization: it shows the document's _id and first fields, starts on
-// Cancel, and deletes with data.delete on the document's _id.
+// organization: it shows the document's _id and first fields, and deletes
+// with data.delete on the document's _id once "delete" is typed and enter
+// pressed (SPEC §6).
 package deletedocument
 
 import (
 	"context"
 	"encoding/json"
-	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 
+	"github.com/orgd/orgd/internal/tui/components/confirm"
+	"github.com/orgd/orgd/internal/tui/components/dialog"
 	"github.com/orgd/orgd/internal/tui/components/layout"
 	"github.com/orgd/orgd/internal/tui/components/spin"
 	"github.com/orgd/orgd/internal/tui/extjson"
@@ -22,11 +23,8 @@ import (
 	"github.com/orgd/orgd/rpc"
 )
 
-// Buttons.
-const (
-	Cancel = iota
-	Delete
-)
+// Word is what must be typed to delete the document.
+const Word = "delete"
 
 // Model is the dialog.
 type Model struct {
@@ -35,7 +33,7 @@ type Model struct {
 	org           rpc.Organization
 	doc           *extjson.Value
 	id            string // _id, compact canonical
-	button        int
+	confirm       confirm.Typed
 	busy          bool
 	err           string
 	spin          spin.Model
@@ -50,7 +48,8 @@ type deletedMsg struct {
 // New returns the dialog that deletes doc (canonical Extended JSON) from
 // o's collection.
 func New(c pages.Common, o rpc.Organization, doc json.RawMessage) Model {
-	m := Model{c: c, org: o, button: Cancel, spin: spin.New(c.Styles)}
+	t := confirm.NewTyped(c.Styles, c.Keys, "Delete", Word, "Type "+Word+" to delete it:")
+	m := Model{c: c, org: o, confirm: t, spin: spin.New(c.Styles)}
 	if v, err := extjson.Parse(doc); err == nil {
 		m.doc = v
 		if id := v.Get("_id"); id != nil {
@@ -60,29 +59,34 @@ func New(c pages.Common, o rpc.Organization, doc json.RawMessage) Model {
 	return m
 }
 
-// Init does nothing: the dialog waits for a button.
+// Init does nothing: the dialog waits for the word.
 func (m Model) Init() tea.Cmd { return nil }
 
 // Title names the dialog.
 func (m Model) Title() string { return "Delete document" }
 
-// Typing reports false: the dialog has no text field.
-func (m Model) Typing() bool { return false }
+// Typing reports true: the word's field has the focus.
+func (m Model) Typing() bool { return true }
 
 // Dialog reports true: the dialog is drawn over the page below.
 func (m Model) Dialog() bool { return true }
 
 // Help returns the dialog's bindings.
-func (m Model) Help() keymap.Help { return m.c.Keys.DeleteHelp() }
+func (m Model) Help() keymap.Help { return m.c.Keys.ConfirmHelp("delete") }
 
-// Button returns the selected button, Cancel or Delete.
-func (m Model) Button() int { return m.button }
+// Armed reports whether enter deletes: the word is typed.
+func (m Model) Armed() bool { return m.confirm.Armed() }
+
+// Hint returns what the dialog says after an enter that did nothing:
+// exactly what to type.
+func (m Model) Hint() string { return m.confirm.Hint() }
 
 // Update handles keys and the reply to the delete.
 func (m Model) Update(msg tea.Msg) (pages.Page, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
+		m.confirm.SetWidth(dialog.Inner(m.width))
 		return m, nil
 	case deletedMsg:
 		if msg.org != m.org.ID || msg.id != m.id {
@@ -110,18 +114,22 @@ func (m Model) Update(msg tea.Msg) (pages.Page, tea.Cmd) {
 }
 
 func (m Model) key(k tea.KeyPressMsg) (pages.Page, tea.Cmd) {
-	keys := m.c.Keys
-	switch {
-	case key.Matches(k, keys.Cancel):
-		return m, pages.Send(pages.Back{})
-	case m.busy:
-		return m, nil
-	case k.String() == "tab" || k.String() == "shift+tab" || k.String() == "left" || k.String() == "right":
-		m.button = 1 - m.button
-		return m, nil
-	case key.Matches(k, keys.Submit):
-		if m.button == Cancel || m.id == "" {
+	if m.busy {
+		if key.Matches(k, m.c.Keys.Cancel) {
 			return m, pages.Send(pages.Back{})
+		}
+		return m, nil
+	}
+	var cmd tea.Cmd
+	var out confirm.Outcome
+	m.confirm, cmd, out = m.confirm.Update(k)
+	switch out {
+	case confirm.Cancelled:
+		return m, pages.Send(pages.Back{})
+	case confirm.Confirmed:
+		if m.id == "" {
+			m.err = "this document has no _id: it cannot be deleted from here"
+			return m, nil
 		}
 		m.busy = true
 		m.err = ""
@@ -132,19 +140,16 @@ func (m Model) key(k tea.KeyPressMsg) (pages.Page, tea.Cmd) {
 		})
 		return m, tea.Batch(del, m.spin.Start())
 	}
-	return m, nil
+	return m, cmd
 }
 
 func (m Model) short() string { return extjson.ShortID(m.doc.Get("_id")) }
-
-func (m Model) boxWidth() int { return min(m.width-2, 64) }
 
 // View draws the dialog box; the application centres it over the page
 // below.
 func (m Model) View() string {
 	st := m.c.Styles
-	inner := max(10, m.boxWidth()-6) // border and padding
-	wrap := lipgloss.NewStyle().Width(inner)
+	inner := dialog.Inner(m.width)
 	lines := []string{
 		st.Error.Render("Delete this document?"),
 		"",
@@ -159,25 +164,13 @@ func (m Model) View() string {
 		lines = append(lines, layout.Line(st.Subtle.Render(f.Key+": ")+f.Value, inner))
 	}
 	lines = append(lines, "",
-		wrap.Render("It is removed from "+st.Key.Render(m.org.Collection)+". This cannot be undone."),
-		"", m.buttons())
+		dialog.Wrap(m.width, "It is removed from "+st.Key.Render(m.org.Collection)+". This cannot be undone."),
+		"", m.confirm.View(inner))
 	switch {
 	case m.busy:
 		lines = append(lines, "", m.spin.View()+" deleting…")
 	case m.err != "":
-		lines = append(lines, "", wrap.Render(st.Error.Render(styles.ErrorMark+m.err)))
+		lines = append(lines, "", dialog.Wrap(m.width, st.Error.Render(styles.ErrorMark+m.err)))
 	}
-	box := st.DangerDialog.Width(inner + 6).Render(layout.Width(strings.Join(lines, "\n"), inner))
-	return layout.Width(box, m.width)
-}
-
-func (m Model) buttons() string {
-	st := m.c.Styles
-	cancel, del := st.Button.Render("[ Cancel ]"), st.Button.Render("[ Delete ]")
-	if m.button == Cancel {
-		cancel = st.ActiveButton.Render("[ Cancel ]")
-	} else {
-		del = st.DangerButton.Render("[ Delete ]")
-	}
-	return lipgloss.JoinHorizontal(lipgloss.Top, cancel, "  ", del)
+	return dialog.Box(st, m.width, true, lines...)
 }

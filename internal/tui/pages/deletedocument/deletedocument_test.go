@@ -56,27 +56,65 @@ func start(t *testing.T) *harness {
 	return h
 }
 
-func TestTheDialogShowsTheDocumentAndStartsOnCancel(t *testing.T) {
+func TestTheDialogShowsTheDocumentAndWhatToType(t *testing.T) {
 	t.Parallel()
 	h := start(t)
 	screen := ansi.Strip(h.page.View())
-	for _, want := range []string{"Delete this document?", `_id {"$oid":"65f1c0ffee00000000000001"}`, `name: "Person 00001"`, "org_acme", "[ Cancel ]"} {
+	for _, want := range []string{"Delete this document?", `_id {"$oid":"65f1c0ffee00000000000001"}`, `name: "Person 00001"`, "org_acme", "Type delete to delete it:", "[ Cancel ]"} {
 		if !strings.Contains(screen, want) {
 			t.Errorf("the dialog does not show %q:\n%s", want, screen)
 		}
 	}
-	h.d.Press("enter")
-	if len(h.back) != 1 || len(h.fake.CallsOf(rpc.MethodDataDelete)) != 0 {
-		t.Errorf("enter on Cancel: %d backs, %d data.delete calls; want to close without deleting", len(h.back), len(h.fake.CallsOf(rpc.MethodDataDelete)))
+}
+
+func TestEnterWithoutTheWordDeletesNothing(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		typed string
+		keys  []string
+	}{
+		{"enter at once", "", []string{"enter"}},
+		{"another word", "remove", []string{"enter"}},
+		{"enter on Delete without the word", "", []string{"tab", "enter"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := start(t)
+			h.d.Type(tt.typed)
+			h.d.Press(tt.keys...)
+			if n := len(h.fake.CallsOf(rpc.MethodDataDelete)); n != 0 || len(h.back) != 0 {
+				t.Fatalf("%d data.delete calls and %d backs, want the dialog to stay without deleting", n, len(h.back))
+			}
+			if hint := h.page.(Model).Hint(); !strings.Contains(hint, `type "delete" exactly`) {
+				t.Errorf("a refused enter does not say what to type: %q", hint)
+			}
+			if screen := ansi.Strip(h.page.View()); !strings.Contains(screen, "✗ Nothing was done") {
+				t.Errorf("the dialog does not show the hint:\n%s", screen)
+			}
+		})
+	}
+}
+
+func TestEscapeAndCancelClose(t *testing.T) {
+	t.Parallel()
+	for _, keys := range [][]string{{"esc"}, {"tab", "tab", "enter"}} {
+		h := start(t)
+		h.d.Type(Word)
+		h.d.Press(keys...)
+		if len(h.back) != 1 || len(h.fake.CallsOf(rpc.MethodDataDelete)) != 0 {
+			t.Errorf("%v: %d backs, %d data.delete calls; want to close without deleting", keys, len(h.back), len(h.fake.CallsOf(rpc.MethodDataDelete)))
+		}
 	}
 }
 
 func TestDeleteDeletesByID(t *testing.T) {
 	t.Parallel()
 	h := start(t)
-	h.d.Press("tab")
-	if h.page.(Model).Button() != Delete {
-		t.Fatal("tab does not move to Delete")
+	h.d.Type(Word)
+	if !h.page.(Model).Armed() {
+		t.Fatal("typing the word does not arm the dialog")
 	}
 	h.d.Press("enter")
 	calls := h.fake.CallsOf(rpc.MethodDataDelete)
@@ -101,7 +139,8 @@ func TestAServerErrorStaysInTheDialog(t *testing.T) {
 	t.Parallel()
 	h := start(t)
 	h.fake.FailNext(rpc.MethodDataDelete, &rpc.Error{Code: rpc.CodeForbidden, Message: "not allowed to delete here"})
-	h.d.Press("tab", "enter")
+	h.d.Type(Word)
+	h.d.Press("enter")
 	if len(h.back) != 0 || len(h.changed) != 0 {
 		t.Errorf("a failed delete closes the dialog: %+v %+v", h.back, h.changed)
 	}

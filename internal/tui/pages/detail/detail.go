@@ -1,5 +1,7 @@
-// Package detail is an organization's page: its fields, and its
-// collection's figures from org.stats; enter opens its documents.
+// Package detail is an organization's page: its fields (admins, members,
+// labels, and when and why it was suspended), and its collection's
+// figures from org.stats; enter opens its documents, m its members, s
+// suspends or resumes it (operators).
 package detail
 
 import (
@@ -17,7 +19,9 @@ import (
 	"github.com/orgd/orgd/internal/tui/pages"
 	"github.com/orgd/orgd/internal/tui/pages/confirmdelete"
 	"github.com/orgd/orgd/internal/tui/pages/documents"
+	"github.com/orgd/orgd/internal/tui/pages/members"
 	"github.com/orgd/orgd/internal/tui/pages/orgform"
+	"github.com/orgd/orgd/internal/tui/pages/suspension"
 	"github.com/orgd/orgd/internal/tui/remote"
 	"github.com/orgd/orgd/internal/tui/styles"
 	"github.com/orgd/orgd/rpc"
@@ -67,7 +71,37 @@ func (m Model) Typing() bool { return false }
 func (m Model) Dialog() bool { return false }
 
 // Help returns the page's bindings.
-func (m Model) Help() keymap.Help { return m.c.Keys.DetailHelp() }
+func (m Model) Help() keymap.Help { return m.c.Keys.DetailHelp(Offer(m.c, m.org)) }
+
+// Offer says what the signed-in account may do to o from its page, as
+// from the organization list: edit it (not while suspended), delete it,
+// suspend or resume it (operators).
+func Offer(c pages.Common, o rpc.Organization) keymap.DetailOffer {
+	return keymap.DetailOffer{
+		Edit:    c.CanChangeOrg(o),
+		Delete:  c.CanChange(),
+		Suspend: c.IsOperator() && o.State != rpc.StateSuspended,
+		Resume:  c.IsOperator() && o.State == rpc.StateSuspended,
+	}
+}
+
+// Action returns the page that the key k opens for o, if any: the edit
+// form, the delete dialog, or the suspend or resume dialog, as Offer
+// allows.
+func Action(c pages.Common, o rpc.Organization, k tea.KeyPressMsg) (pages.Page, bool) {
+	offer, keys := Offer(c, o), c.Keys
+	switch {
+	case key.Matches(k, keys.Edit) && offer.Edit:
+		return orgform.NewEdit(c, o), true
+	case key.Matches(k, keys.Delete) && offer.Delete:
+		return confirmdelete.New(c, o), true
+	case key.Matches(k, keys.Suspend) && offer.Suspend:
+		return suspension.NewSuspend(c, o), true
+	case key.Matches(k, keys.Resume) && offer.Resume:
+		return suspension.NewResume(c, o), true
+	}
+	return nil, false
+}
 
 // Update handles keys, the loads and changes to the organization.
 func (m Model) Update(msg tea.Msg) (pages.Page, tea.Cmd) {
@@ -124,10 +158,11 @@ func (m Model) Update(msg tea.Msg) (pages.Page, tea.Cmd) {
 			return m, next
 		case key.Matches(msg, keys.Documents):
 			return m, pages.Send(pages.Open{Page: documents.New(m.c, m.org)})
-		case key.Matches(msg, keys.Edit):
-			return m, pages.Send(pages.Open{Page: orgform.NewEdit(m.c, m.org)})
-		case key.Matches(msg, keys.Delete):
-			return m, pages.Send(pages.Open{Page: confirmdelete.New(m.c, m.org)})
+		case key.Matches(msg, keys.Members):
+			return m, pages.Send(pages.Open{Page: members.New(m.c, m.org)})
+		}
+		if p, ok := Action(m.c, m.org, msg); ok {
+			return m, pages.Send(pages.Open{Page: p})
 		}
 	default:
 		var cmd tea.Cmd
@@ -163,17 +198,46 @@ func (m *Model) load() tea.Cmd {
 func (m Model) View() string {
 	st := m.c.Styles
 	o := m.org
+	admins := strings.Join(o.Admins, ", ")
+	if len(o.Admins) == 0 {
+		admins = o.AdminEmail
+	}
+	labels := pages.Labels(o.Labels)
+	if labels == "" {
+		labels = st.Subtle.Render("none")
+	}
+	state := st.StateActive.Render(o.State)
+	switch o.State {
+	case rpc.StateSuspended:
+		state = st.StateSuspended.Render(o.State)
+		if o.SuspendedAt != nil {
+			state += " since " + stamp(*o.SuspendedAt)
+		}
+	case rpc.StateActive:
+	default:
+		state = st.StateBusy.Render(o.State)
+	}
 	rows := [][2]string{
 		{"Name", o.Name},
 		{"Slug", o.Slug},
 		{"Collection", o.Collection},
-		{"Admin email", o.AdminEmail},
-		{"State", o.State},
-		{"ID", o.ID},
-		{"Created", stamp(o.CreatedAt)},
-		{"Updated", stamp(o.UpdatedAt)},
-		{"", ""},
+		{"Admins", admins},
+		{"Members", pages.Count(o.Members)},
+		{"Labels", labels},
+		{"State", state},
 	}
+	if o.State == rpc.StateSuspended {
+		reason := o.SuspendReason
+		if reason == "" {
+			reason = st.Subtle.Render("none given")
+		}
+		rows = append(rows, [2]string{"Reason", reason})
+	}
+	rows = append(rows,
+		[2]string{"ID", o.ID},
+		[2]string{"Created", stamp(o.CreatedAt)},
+		[2]string{"Updated", stamp(o.UpdatedAt)},
+		[2]string{"", ""})
 	if m.stats != nil {
 		rows = append(rows,
 			[2]string{"Documents", pages.Count(m.stats.Documents)},

@@ -11,6 +11,8 @@ import (
 	"github.com/orgd/orgd/internal/tui/keymap"
 	"github.com/orgd/orgd/internal/tui/pages"
 	"github.com/orgd/orgd/internal/tui/pages/documents"
+	"github.com/orgd/orgd/internal/tui/pages/members"
+	"github.com/orgd/orgd/internal/tui/pages/pagetest"
 	"github.com/orgd/orgd/internal/tui/remote"
 	"github.com/orgd/orgd/internal/tui/remote/remotetest"
 	"github.com/orgd/orgd/internal/tui/styles"
@@ -123,5 +125,88 @@ func TestSizeSaysBytesInBinaryUnits(t *testing.T) {
 		if got := pages.Size(tt.n); got != tt.want {
 			t.Errorf("Size(%d) = %q, want %q", tt.n, got, tt.want)
 		}
+	}
+}
+
+func TestDetailShowsAdminsLabelsAndSuspension(t *testing.T) {
+	t.Parallel()
+	o := remotetest.NewOrg("Acme", "a@acme.test")
+	o.Labels = map[string]string{"tier": "gold", "env": "prod"}
+	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	o.State, o.SuspendedAt, o.SuspendReason = rpc.StateSuspended, &at, "unpaid invoice"
+	fake := &remotetest.Fake{Orgs: []rpc.Organization{o}}
+	fake.PutMember("Acme", "b@acme.test", "member-password", rpc.RoleAdmin)
+	fake.PutMember("Acme", "v@acme.test", "member-password", rpc.RoleViewer)
+	h := start(t, fake)
+	screen := ansi.Strip(h.page.View())
+	for _, want := range []string{"Admins        a@acme.test, b@acme.test", "Members       3", "Labels        env=prod, tier=gold",
+		"State         suspended since 2026-03-01T12:00:00Z", "Reason        unpaid invoice"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("the detail page does not show %q:\n%s", want, screen)
+		}
+	}
+	if lines := strings.Count(h.page.View(), "\n") + 1; lines > 20 {
+		t.Errorf("the page has %d lines, more than the 20 of an 80×24 screen", lines)
+	}
+}
+
+func TestWhatTheDetailOffersFollowsTheRole(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		role      string
+		suspended bool
+		offered   []string
+		hidden    []string
+	}{
+		{rpc.RoleOperator, false, []string{"enter", "m", "e", "d", "s"}, nil},
+		{rpc.RoleOperator, true, []string{"m", "d", "s"}, []string{"e"}},
+		{rpc.RoleAdmin, false, []string{"m", "e", "d"}, []string{"s"}},
+		{rpc.RoleViewer, false, []string{"enter", "m"}, []string{"e", "d", "s"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.role, func(t *testing.T) {
+			t.Parallel()
+			o := remotetest.NewOrg("Acme", "a@acme.test")
+			if tt.suspended {
+				o.State = rpc.StateSuspended
+			}
+			c := pagetest.Common(&remotetest.Fake{}, tt.role, "x@example.com", nil)
+			help := c.Keys.DetailHelp(Offer(c, o))
+			has := func(k string) bool {
+				for _, col := range help.FullHelp() {
+					for _, b := range col {
+						if b.Enabled() && b.Help().Key == k {
+							return true
+						}
+					}
+				}
+				return false
+			}
+			for _, k := range tt.offered {
+				if !has(k) {
+					t.Errorf("%s is not offered", k)
+				}
+			}
+			for _, k := range tt.hidden {
+				if has(k) {
+					t.Errorf("%s is offered", k)
+				}
+				if p, ok := Action(c, o, remotetest.Key(k)); ok {
+					t.Errorf("%s opens %s", k, p.Title())
+				}
+			}
+		})
+	}
+}
+
+func TestMOpensTheMembers(t *testing.T) {
+	t.Parallel()
+	h := start(t, &remotetest.Fake{Orgs: []rpc.Organization{remotetest.NewOrg("Acme", "a@acme.test")}})
+	h.d.Press("m")
+	if len(h.opened) != 1 {
+		t.Fatalf("m opened %d pages", len(h.opened))
+	}
+	if _, ok := h.opened[0].(members.Model); !ok {
+		t.Errorf("m opened %T, want the members", h.opened[0])
 	}
 }

@@ -109,7 +109,7 @@ func (m Model) Typing() bool { return false }
 func (m Model) Dialog() bool { return false }
 
 // Help returns the page's bindings.
-func (m Model) Help() keymap.Help { return m.c.Keys.DocumentHelp() }
+func (m Model) Help() keymap.Help { return m.c.Keys.DocumentHelp(m.c.CanChangeOrg(m.org)) }
 
 // Text returns the document as it shows: relaxed and indented.
 func (m Model) Text() string { return m.text }
@@ -208,6 +208,8 @@ func (m Model) key(k tea.KeyPressMsg) (pages.Page, tea.Cmd) {
 	case key.Matches(k, keys.Refresh):
 		next := m.reload()
 		return m, next
+	case !m.c.CanChangeOrg(m.org):
+		return m, nil
 	case key.Matches(k, keys.EditDocument):
 		return m.edit()
 	case key.Matches(k, keys.DeleteDocument):

@@ -133,5 +133,8 @@ func (m Model) empty() string {
 	if m.shown != "" {
 		return fmt.Sprintf("No document matches the filter. Press %s to clear it.", st.Key.Render("esc"))
 	}
+	if !m.c.CanChangeOrg(m.org) {
+		return fmt.Sprintf("%s has no documents yet.", m.org.Collection)
+	}
 	return fmt.Sprintf("%s has no documents yet. Press %s to insert one.", m.org.Collection, st.Key.Render("i"))
 }

@@ -38,6 +38,10 @@ const (
 	FieldConfirm  = "confirm"
 )
 
+// SuspendedNotice is what a member of a suspended organization is told,
+// at login and when their session ends because of it.
+const SuspendedNotice = "Your organization is suspended; ask an operator."
+
 // Done is sent when someone has logged in (or created the first operator
 // and so logged in).
 type Done struct {
@@ -261,6 +265,10 @@ func (m Model) replied(msg loginMsg) (Model, tea.Cmd) {
 		// form if so.
 		next := m.probe()
 		return m, next
+	case code == rpc.CodeSuspended:
+		m.err = SuspendedNotice
+		m.form.SetValue(FieldPassword, "")
+		return m, nil
 	case code == rpc.CodeForbidden && m.mode == FirstRun:
 		m.canFirstRun = false
 		m.setMode(LogIn)

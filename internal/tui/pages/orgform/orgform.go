@@ -1,11 +1,13 @@
 // Package orgform is the form that creates an organization (n) or edits
-// one (e): rename it, change its admin's email, reset its admin's
-// password. orgd validates; its errors land on the field they name.
+// one (e): rename it, change its oldest admin's email, reset that admin's
+// password, set its labels. orgd validates; its errors land on the field
+// they name.
 package orgform
 
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -28,6 +30,7 @@ const (
 	FieldEmail    = "admin_email"
 	FieldPassword = "admin_password"
 	FieldConfirm  = "confirm"
+	FieldLabels   = "labels"
 )
 
 // Model is the create or edit form.
@@ -55,18 +58,21 @@ func NewCreate(c pages.Common) Model {
 		form.Spec{Key: FieldEmail, Label: "Admin email", Placeholder: "admin@example.com"},
 		form.Spec{Key: FieldPassword, Label: "Admin password", Placeholder: "8–72 bytes", Secret: true},
 		form.Spec{Key: FieldConfirm, Label: "Repeat password", Secret: true},
+		form.Spec{Key: FieldLabels, Label: "Labels", Placeholder: "optional, e.g. env=prod, tier=gold", Optional: true},
 	)
 	return Model{c: c, form: f, spin: spin.New(c.Styles)}
 }
 
 // NewEdit returns the form that edits o. The password fields start empty:
-// left empty, the password stays as it is.
+// left empty, the password stays as it is. The labels field starts with
+// o's labels; what it holds when saved replaces them all.
 func NewEdit(c pages.Common, o rpc.Organization) Model {
 	f := form.New(c.Styles, c.Keys,
 		form.Spec{Key: FieldName, Label: "Name", Value: o.Name, Aliases: []string{"new_name"}},
 		form.Spec{Key: FieldEmail, Label: "Admin email", Value: o.AdminEmail},
-		form.Spec{Key: FieldPassword, Label: "New password", Placeholder: "empty: keep the password", Secret: true},
-		form.Spec{Key: FieldConfirm, Label: "Repeat password", Secret: true},
+		form.Spec{Key: FieldPassword, Label: "New password", Placeholder: "empty: keep the password", Secret: true, Optional: true},
+		form.Spec{Key: FieldConfirm, Label: "Repeat password", Secret: true, Optional: true},
+		form.Spec{Key: FieldLabels, Label: "Labels", Placeholder: "none, e.g. env=prod, tier=gold", Value: pages.Labels(o.Labels), Optional: true},
 	)
 	return Model{c: c, form: f, editing: &o, spin: spin.New(c.Styles)}
 }
@@ -89,7 +95,7 @@ func (m Model) Typing() bool { return true }
 func (m Model) Dialog() bool { return false }
 
 // Help returns the form's bindings.
-func (m Model) Help() keymap.Help { return m.c.Keys.FormHelp() }
+func (m Model) Help() keymap.Help { return m.c.Keys.FormHelp(m.form.OnChoice()) }
 
 // Form returns the form, for tests.
 func (m Model) Form() form.Model { return m.form }
@@ -145,9 +151,17 @@ func (m *Model) submit() tea.Cmd {
 		m.form.SetError(FieldConfirm, "the passwords differ")
 		return nil
 	}
+	labels, err := ParseLabels(m.form.Value(FieldLabels))
+	if err != nil {
+		m.form.SetError(FieldLabels, err.Error())
+		return nil
+	}
 	var call remote.Func
 	if m.editing == nil {
 		p := rpc.OrgCreateParams{Name: m.form.Value(FieldName), AdminEmail: m.form.Value(FieldEmail), AdminPassword: password}
+		if len(labels) > 0 {
+			p.Labels = labels
+		}
 		call = func(ctx context.Context, c remote.Client, token string) (tea.Msg, error) {
 			p.Token = token
 			o, err := c.CreateOrg(ctx, p)
@@ -164,7 +178,11 @@ func (m *Model) submit() tea.Cmd {
 		if password != "" {
 			p.AdminPassword = &password
 		}
-		if p.NewName == nil && p.AdminEmail == nil && p.AdminPassword == nil {
+		if !maps.Equal(labels, m.editing.Labels) {
+			// The map replaces every label; an empty one removes them.
+			p.Labels = &labels
+		}
+		if p.NewName == nil && p.AdminEmail == nil && p.AdminPassword == nil && p.Labels == nil {
 			m.err = "nothing changed"
 			return nil
 		}
@@ -179,6 +197,16 @@ func (m *Model) submit() tea.Cmd {
 	return tea.Batch(m.c.Orgd.Call(call), m.spin.Start())
 }
 
+// fieldOf returns the form field that err names: orgd names a bad label
+// "labels", or "labels.KEY".
+func fieldOf(err error) string {
+	f := remote.FieldOf(err)
+	if f == FieldLabels || strings.HasPrefix(f, FieldLabels+".") {
+		return FieldLabels
+	}
+	return f
+}
+
 func (m Model) saved(msg savedMsg) (pages.Page, tea.Cmd) {
 	m.busy = false
 	m.spin.Stop()
@@ -187,7 +215,7 @@ func (m Model) saved(msg savedMsg) (pages.Page, tea.Cmd) {
 		switch {
 		case remote.IsUnauthenticated(msg.err):
 			m.err = "your session ended: log in, then submit again"
-		case m.form.SetError(remote.FieldOf(msg.err), text):
+		case m.form.SetError(fieldOf(msg.err), text):
 		default:
 			m.err = text
 		}
@@ -226,8 +254,10 @@ func (m Model) View() string {
 		b.WriteString(m.spin.View() + " saving…")
 	case m.err != "":
 		b.WriteString(st.Error.Render(styles.ErrorMark + m.err))
+	case m.editing != nil:
+		b.WriteString(st.Subtle.Render("enter saves what changed; esc cancels"))
 	default:
-		b.WriteString(st.Subtle.Render("enter on the last field saves; esc cancels"))
+		b.WriteString(st.Subtle.Render("enter saves once every field but the labels is filled; esc cancels"))
 	}
 	return layout.Fit(b.String(), m.width, m.height)
 }

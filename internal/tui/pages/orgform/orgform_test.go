@@ -1,6 +1,7 @@
 package orgform
 
 import (
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -58,13 +59,15 @@ func start(t *testing.T, fake *remotetest.Fake, edit *rpc.Organization) *harness
 
 func (h *harness) form() Model { return h.page.(Model) }
 
-// fill types values into the fields in order, ending with enter.
+// fill types values into the fields in order, moving on with tab, and
+// presses enter.
 func (h *harness) fill(values ...string) {
 	for _, v := range values {
 		h.d.Press("ctrl+u")
 		h.d.Type(v)
-		h.d.Press("enter")
+		h.d.Press("tab")
 	}
+	h.d.Press("enter")
 }
 
 func TestCreateSendsTheFormAndGoesBack(t *testing.T) {
@@ -191,5 +194,145 @@ func TestTheFormNeverShowsThePassword(t *testing.T) {
 	h.d.Type("visible-secret")
 	if screen := ansi.Strip(h.page.View()); strings.Contains(screen, "visible-secret") {
 		t.Errorf("the password shows:\n%s", screen)
+	}
+}
+
+func TestEnterSubmitsOnceTheFormIsValid(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		edit  bool
+		keys  func(h *harness)
+		calls int
+	}{
+		{"enter on a fresh create form moves on", false, func(h *harness) {
+			h.d.Type("Acme")
+			h.d.Press("enter")
+		}, 0},
+		{"enter on the last empty field of a create form moves on", false, func(h *harness) {
+			for _, v := range []string{"Acme", "a@acme.test", "a-password"} {
+				h.d.Type(v)
+				h.d.Press("enter")
+			}
+		}, 0},
+		{"enter once every field is filled creates", false, func(h *harness) {
+			for _, v := range []string{"Acme", "a@acme.test", "a-password", "a-password"} {
+				h.d.Type(v)
+				h.d.Press("enter")
+			}
+		}, 1},
+		{"enter on the name of an edit saves at once", true, func(h *harness) {
+			h.d.Press("ctrl+u")
+			h.d.Type("Acme Two")
+			h.d.Press("enter")
+		}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			fake := &remotetest.Fake{Orgs: []rpc.Organization{remotetest.NewOrg("Acme Corp", "a@acme.test")}}
+			var h *harness
+			method := rpc.MethodOrgCreate
+			if tt.edit {
+				method = rpc.MethodOrgUpdate
+				h = start(t, fake, &fake.Orgs[0])
+			} else {
+				h = start(t, fake, nil)
+			}
+			tt.keys(h)
+			if n := len(fake.CallsOf(method)); n != tt.calls {
+				t.Errorf("%s was called %d times, want %d", method, n, tt.calls)
+			}
+		})
+	}
+}
+
+func TestEscapeCancelsTheForm(t *testing.T) {
+	t.Parallel()
+	fake := &remotetest.Fake{}
+	h := start(t, fake, nil)
+	h.d.Type("Acme")
+	h.d.Press("esc")
+	if len(h.back) != 1 || len(fake.CallsOf(rpc.MethodOrgCreate)) != 0 {
+		t.Errorf("esc: %d backs, %d creates; want to close without creating", len(h.back), len(fake.CallsOf(rpc.MethodOrgCreate)))
+	}
+}
+
+func TestLabels(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		edit      map[string]string // the labels of the organization edited; nil: a create
+		typed     string
+		want      *map[string]string // the labels sent; nil: none
+		fieldErr  string             // the error on the labels field
+		serverErr bool               // orgd refuses the labels
+	}{
+		{name: "a create sends what is typed", typed: "env=prod, tier = gold", want: &map[string]string{"env": "prod", "tier": "gold"}},
+		{name: "a create without labels sends none", typed: ""},
+		{name: "an empty value is a label", typed: "team=", want: &map[string]string{"team": ""}},
+		{name: "a label without = is refused", typed: "env=prod, legacy", fieldErr: `"legacy" has no value`},
+		{name: "a label given twice is refused", typed: "env=prod,env=dev", fieldErr: "the label env is given twice"},
+		{name: "a label orgd refuses shows on the field", typed: "-bad=1", serverErr: true, fieldErr: "label key"},
+		{name: "an edit replaces every label", edit: map[string]string{"env": "prod", "old": "x"}, typed: "env=dev", want: &map[string]string{"env": "dev"}},
+		{name: "an edit that empties the field removes every label", edit: map[string]string{"env": "prod"}, typed: "", want: &map[string]string{}},
+		{name: "an edit that keeps the labels sends none", edit: map[string]string{"env": "prod", "tier": "gold"}, typed: "tier=gold, env=prod", want: nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			acme := remotetest.NewOrg("Acme", "a@acme.test")
+			acme.Labels = tt.edit
+			fake := &remotetest.Fake{Orgs: []rpc.Organization{acme}}
+			var h *harness
+			if tt.edit != nil {
+				h = start(t, fake, &acme)
+				if got := h.form().Form().Value(FieldLabels); got != pages.Labels(tt.edit) {
+					t.Errorf("the labels field starts with %q", got)
+				}
+				h.fill("Acme Two", "a@acme.test", "", "", tt.typed)
+			} else {
+				h = start(t, fake, nil)
+				h.fill("Beta", "b@beta.test", "a-password", "a-password", tt.typed)
+			}
+			if tt.fieldErr != "" {
+				if got := h.form().Form().Error(FieldLabels); !strings.Contains(got, tt.fieldErr) {
+					t.Errorf("the labels field shows %q, want %q", got, tt.fieldErr)
+				}
+				if len(h.back) != 0 {
+					t.Error("the form closed on bad labels")
+				}
+				calls := len(fake.CallsOf(rpc.MethodOrgCreate))
+				if !tt.serverErr && calls != 0 {
+					t.Errorf("bad labels were sent (%d calls)", calls)
+				}
+				return
+			}
+			var got *map[string]string
+			if tt.edit != nil {
+				calls := fake.CallsOf(rpc.MethodOrgUpdate)
+				if len(calls) != 1 {
+					t.Fatalf("org.update was called %d times", len(calls))
+				}
+				got = calls[0].Params.(rpc.OrgUpdateParams).Labels
+			} else {
+				calls := fake.CallsOf(rpc.MethodOrgCreate)
+				if len(calls) != 1 {
+					t.Fatalf("org.create was called %d times", len(calls))
+				}
+				if l := calls[0].Params.(rpc.OrgCreateParams).Labels; l != nil {
+					got = &l
+				}
+			}
+			switch {
+			case tt.want == nil && got != nil:
+				t.Errorf("labels %v were sent, want none", *got)
+			case tt.want != nil && (got == nil || !maps.Equal(*got, *tt.want)):
+				t.Errorf("labels sent: %v, want %v", got, *tt.want)
+			}
+			if tt.want != nil && len(*tt.want) == 0 && (got == nil || *got == nil) {
+				t.Error("clearing the labels sent nil, which leaves them")
+			}
+		})
 	}
 }

@@ -73,18 +73,6 @@ func compare(a, b rpc.Organization) int {
 	return cmp.Compare(a.ID, b.ID)
 }
 
-// Matches reports whether org.list's query would match o: a
-// case-insensitive substring of the name, slug or admin email.
-func Matches(query string, o rpc.Organization) bool {
-	if query == "" {
-		return true
-	}
-	q := strings.ToLower(query)
-	return strings.Contains(strings.ToLower(o.Name), q) ||
-		strings.Contains(o.Slug, q) ||
-		strings.Contains(strings.ToLower(o.AdminEmail), q)
-}
-
 // seen reports whether ev was applied already, and remembers it. The
 // application applies its own changes at once and orgd then sends the same
 // change as an org.event; applying it twice would count it twice.

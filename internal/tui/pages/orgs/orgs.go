@@ -1,7 +1,8 @@
 // Package orgs is the organization list: a table that pages from orgd as
 // the cursor moves down (org.list's cursor), filters through org.list's
-// query while the person types, and follows org.event notifications while
-// keeping the cursor on the same organization.
+// query and label selector ("acme label:env=prod") while the person types,
+// and follows org.event notifications while keeping the cursor on the same
+// organization. Suspended organizations are marked in the STATE column.
 package orgs
 
 import (
@@ -15,7 +16,7 @@ import (
 	"github.com/orgd/orgd/internal/tui/components/spin"
 	"github.com/orgd/orgd/internal/tui/keymap"
 	"github.com/orgd/orgd/internal/tui/pages"
-	"github.com/orgd/orgd/internal/tui/pages/confirmdelete"
+	"github.com/orgd/orgd/internal/tui/pages/accounts"
 	"github.com/orgd/orgd/internal/tui/pages/detail"
 	"github.com/orgd/orgd/internal/tui/pages/orgform"
 	"github.com/orgd/orgd/internal/tui/remote"
@@ -73,7 +74,7 @@ type filterMsg struct{ seq int }
 func New(c pages.Common) Model {
 	f := textinput.New()
 	f.Prompt = "/ "
-	f.Placeholder = "name, slug or admin email"
+	f.Placeholder = "name, slug, email or label:env=prod"
 	f.SetStyles(c.Styles.Input)
 	f.CharLimit = 128
 	return Model{c: c, filter: f, spin: spin.New(c.Styles)}
@@ -99,7 +100,16 @@ func (m Model) Help() keymap.Help {
 	if m.filtering {
 		return m.c.Keys.FilterHelp()
 	}
-	return m.c.Keys.ListHelp(m.c.CanCreate())
+	o, selected := m.Selected()
+	offer := detail.Offer(m.c, o)
+	return m.c.Keys.ListHelp(keymap.ListOffer{
+		Create:   m.c.CanCreate(),
+		Edit:     selected && offer.Edit,
+		Delete:   selected && offer.Delete,
+		Suspend:  selected && offer.Suspend,
+		Resume:   selected && offer.Resume,
+		Accounts: m.c.IsOperator(),
+	})
 }
 
 // Selected returns the organization under the cursor.
@@ -195,6 +205,11 @@ func (m Model) key(k tea.KeyPressMsg) (pages.Page, tea.Cmd) {
 			return m, nil
 		}
 		return m, pages.Send(pages.Open{Page: orgform.NewCreate(m.c)})
+	case key.Matches(k, keys.Accounts):
+		if !m.c.IsOperator() {
+			return m, nil
+		}
+		return m, pages.Send(pages.Open{Page: accounts.New(m.c)})
 	}
 	o, ok := m.Selected()
 	if !ok {
@@ -203,10 +218,9 @@ func (m Model) key(k tea.KeyPressMsg) (pages.Page, tea.Cmd) {
 	switch {
 	case key.Matches(k, keys.Open):
 		return m, pages.Send(pages.Open{Page: detail.New(m.c, o)})
-	case key.Matches(k, keys.Edit):
-		return m, pages.Send(pages.Open{Page: orgform.NewEdit(m.c, o)})
-	case key.Matches(k, keys.Delete):
-		return m, pages.Send(pages.Open{Page: confirmdelete.New(m.c, o)})
+	}
+	if p, ok := detail.Action(m.c, o, k); ok {
+		return m, pages.Send(pages.Open{Page: p})
 	}
 	next := m.prefetch()
 	return m, next
@@ -308,9 +322,9 @@ func (m *Model) prefetch() tea.Cmd {
 }
 
 func (m Model) fetch(seq int, cursor string, limit int, more bool) tea.Cmd {
-	q := m.query
+	q, sel := SplitFilter(m.query)
 	return m.c.Orgd.Call(func(ctx context.Context, c remote.Client, token string) (tea.Msg, error) {
-		l, err := c.ListOrgs(ctx, rpc.OrgListParams{Token: token, Query: q, Limit: limit, Cursor: cursor})
+		l, err := c.ListOrgs(ctx, rpc.OrgListParams{Token: token, Query: q, Selector: sel, Limit: limit, Cursor: cursor})
 		return loadedMsg{seq: seq, more: more, list: l, err: err}, err
 	})
 }

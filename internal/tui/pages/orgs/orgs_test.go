@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/orgd/orgd/internal/tui/components/table"
 	"github.com/orgd/orgd/internal/tui/keymap"
 	"github.com/orgd/orgd/internal/tui/pages"
 	"github.com/orgd/orgd/internal/tui/remote"
@@ -273,7 +274,7 @@ func TestAFailedLoadSaysWhyAndRIsTriedAgain(t *testing.T) {
 func TestColumnsFitTheWidth(t *testing.T) {
 	for _, width := range []int{40, 60, 80, 120, 200} {
 		ws := widths(width)
-		total := gutter + (len(ws)-1)*len(gap)
+		total := table.Gutter + (len(ws)-1)*len(table.Gap)
 		for _, w := range ws {
 			total += w
 		}
@@ -287,3 +288,16 @@ func TestColumnsFitTheWidth(t *testing.T) {
 }
 
 func typeName(v any) string { return fmt.Sprintf("%T", v) }
+
+// offers reports whether the help columns hold the enabled binding whose
+// help key is k.
+func offers(cols [][]keymap.Binding, k string) bool {
+	for _, col := range cols {
+		for _, b := range col {
+			if b.Enabled() && b.Help().Key == k {
+				return true
+			}
+		}
+	}
+	return false
+}

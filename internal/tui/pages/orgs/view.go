@@ -5,88 +5,49 @@ import (
 	"strings"
 
 	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/orgd/orgd/internal/tui/components/layout"
+	"github.com/orgd/orgd/internal/tui/components/table"
 	"github.com/orgd/orgd/internal/tui/pages"
 	"github.com/orgd/orgd/internal/tui/styles"
 	"github.com/orgd/orgd/rpc"
 )
 
-// column is one column of the table: min is its width at 80 columns, grow
-// its share of any extra width.
+// column is one column of the table and what it shows of an
+// organization.
 type column struct {
-	title string
-	min   int
-	grow  int
-	cell  func(rpc.Organization) string
+	table.Column
+	cell func(rpc.Organization) string
 }
+
+// stateColumn is the index of the STATE column.
+const stateColumn = 3
 
 // tableColumns are the table's columns, left to right.
 func tableColumns() []column {
 	return []column{
-		{"NAME", 18, 3, func(o rpc.Organization) string { return o.Name }},
-		{"ADMIN EMAIL", 18, 3, func(o rpc.Organization) string { return o.AdminEmail }},
-		{"COLLECTION", 14, 2, func(o rpc.Organization) string { return o.Collection }},
-		{"STATE", 10, 0, func(o rpc.Organization) string { return o.State }},
-		{"CREATED", 10, 0, func(o rpc.Organization) string { return o.CreatedAt.UTC().Format("2006-01-02") }},
+		{table.Column{Title: "NAME", Min: 18, Grow: 3}, func(o rpc.Organization) string { return o.Name }},
+		{table.Column{Title: "ADMIN EMAIL", Min: 18, Grow: 3}, func(o rpc.Organization) string { return o.AdminEmail }},
+		{table.Column{Title: "COLLECTION", Min: 14, Grow: 2}, func(o rpc.Organization) string { return o.Collection }},
+		{table.Column{Title: "STATE", Min: 10}, func(o rpc.Organization) string { return o.State }},
+		{table.Column{Title: "CREATED", Min: 10}, func(o rpc.Organization) string { return o.CreatedAt.UTC().Format("2006-01-02") }},
 	}
 }
 
-const (
-	gap    = "  "
-	gutter = 2 // the pointer before the selected row
-)
-
-// widths fits the columns to width: extra width goes to the columns that
-// grow; on a narrow screen the columns on the right are dropped.
-func widths(width int) []int {
-	columns := tableColumns()
-	n := len(columns)
-	for n > 1 {
-		need := gutter
-		for _, c := range columns[:n] {
-			need += c.min
-		}
-		need += (n - 1) * len(gap)
-		if need <= width {
-			break
-		}
-		n--
+func layoutColumns() []table.Column {
+	var out []table.Column
+	for _, c := range tableColumns() {
+		out = append(out, c.Column)
 	}
-	w := make([]int, n)
-	used, grow := gutter+(n-1)*len(gap), 0
-	for i, c := range columns[:n] {
-		w[i] = c.min
-		used += c.min
-		grow += c.grow
-	}
-	extra := max(0, width-used)
-	if grow == 0 {
-		return w
-	}
-	given := 0
-	for i, c := range columns[:n] {
-		add := extra * c.grow / grow
-		w[i] += add
-		given += add
-	}
-	w[0] += extra - given
-	return w
+	return out
 }
 
-func cell(s string, w int) string {
-	s = strings.ReplaceAll(s, "\n", " ")
-	if ansi.StringWidth(s) > w {
-		s = ansi.Truncate(s, w, "…")
-	}
-	return s + strings.Repeat(" ", max(0, w-ansi.StringWidth(s)))
-}
+// widths fits the columns to width (see table.Widths).
+func widths(width int) []int { return table.Widths(layoutColumns(), width) }
 
 // View draws the summary line, the column headers and the visible rows.
 func (m Model) View() string {
 	st := m.c.Styles
-	columns := tableColumns()
 	lines := []string{m.summary()}
 	ws := widths(m.width)
 	switch {
@@ -97,11 +58,7 @@ func (m Model) View() string {
 	case len(m.items) == 0:
 		lines = append(lines, "", m.empty())
 	default:
-		var head []string
-		for i, w := range ws {
-			head = append(head, cell(columns[i].title, w))
-		}
-		lines = append(lines, st.TableHeader.Render(strings.Repeat(" ", gutter)+strings.Join(head, gap)))
+		lines = append(lines, table.Header(st, layoutColumns(), ws))
 		end := min(len(m.items), m.offset+m.rows())
 		for i := m.offset; i < end; i++ {
 			lines = append(lines, m.row(m.items[i], ws, i == m.cursor))
@@ -112,24 +69,22 @@ func (m Model) View() string {
 
 func (m Model) row(o rpc.Organization, ws []int, selected bool) string {
 	st := m.c.Styles
-	columns := tableColumns()
 	cells := make([]string, len(ws))
-	for i, w := range ws {
-		cells[i] = cell(columns[i].cell(o), w)
+	for i := range ws {
+		cells[i] = tableColumns()[i].cell(o)
 	}
-	if selected {
-		line := styles.Pointer + strings.Join(cells, gap)
-		line += strings.Repeat(" ", max(0, m.width-lipgloss.Width(line)))
-		return st.SelectedRow.Render(line)
-	}
-	if len(cells) > 3 {
-		state := st.StateActive
-		if o.State != rpc.StateActive {
-			state = st.StateBusy
+	return table.Row(st, cells, ws, selected, m.width, func(i int, cell string) string {
+		if i != stateColumn {
+			return cell
 		}
-		cells[3] = state.Render(cells[3])
-	}
-	return strings.Repeat(" ", gutter) + strings.Join(cells, gap)
+		switch o.State {
+		case rpc.StateActive:
+			return st.StateActive.Render(cell)
+		case rpc.StateSuspended:
+			return st.StateSuspended.Render(cell)
+		}
+		return st.StateBusy.Render(cell)
+	})
 }
 
 // summary is the line above the table: the filter, and where the cursor

@@ -84,11 +84,24 @@ func People(n int) []string {
 	return out
 }
 
-// collection returns the ID of the organization named by org, or -32004.
-func (f *Fake) collection(org string) (string, error) {
-	i := f.find(org)
-	if i < 0 {
-		return "", notFound(org)
+// dataOrg returns the ID of the organization named by org, whose data the
+// holder of token may read, or change when write is set, as orgd decides:
+// -32001 for a bad token, -32004 for an organization the caller may not
+// see, -32003 for a viewer's change, -32010 for a change to a suspended
+// organization (its members are refused everything).
+func (f *Fake) dataOrg(token, org string, write bool) (string, error) {
+	c, err := f.caller(token)
+	if err != nil {
+		return "", err
+	}
+	i, err := f.visible(c, org)
+	if err != nil {
+		return "", err
+	}
+	if write {
+		if err := f.mayChange(c, i); err != nil {
+			return "", err
+		}
 	}
 	return f.Orgs[i].ID, nil
 }
@@ -217,10 +230,7 @@ func (f *Fake) FindDocuments(_ context.Context, p rpc.DataFindParams) (*rpc.Data
 	if err := f.begin(rpc.MethodDataFind, logged); err != nil {
 		return nil, err
 	}
-	if err := f.authorize(p.Token); err != nil {
-		return nil, err
-	}
-	orgID, err := f.collection(p.Org)
+	orgID, err := f.dataOrg(p.Token, p.Org, false)
 	if err != nil {
 		return nil, err
 	}
@@ -280,10 +290,7 @@ func (f *Fake) InsertDocuments(_ context.Context, p rpc.DataInsertParams) (*rpc.
 	if err := f.begin(rpc.MethodDataInsert, logged); err != nil {
 		return nil, err
 	}
-	if err := f.authorize(p.Token); err != nil {
-		return nil, err
-	}
-	orgID, err := f.collection(p.Org)
+	orgID, err := f.dataOrg(p.Token, p.Org, true)
 	if err != nil {
 		return nil, err
 	}
@@ -317,10 +324,7 @@ func (f *Fake) UpdateDocuments(_ context.Context, p rpc.DataUpdateParams) (*rpc.
 	if err := f.begin(rpc.MethodDataUpdate, logged); err != nil {
 		return nil, err
 	}
-	if err := f.authorize(p.Token); err != nil {
-		return nil, err
-	}
-	orgID, err := f.collection(p.Org)
+	orgID, err := f.dataOrg(p.Token, p.Org, true)
 	if err != nil {
 		return nil, err
 	}
@@ -437,10 +441,7 @@ func (f *Fake) DeleteDocuments(_ context.Context, p rpc.DataDeleteParams) (*rpc.
 	if err := f.begin(rpc.MethodDataDelete, logged); err != nil {
 		return nil, err
 	}
-	if err := f.authorize(p.Token); err != nil {
-		return nil, err
-	}
-	orgID, err := f.collection(p.Org)
+	orgID, err := f.dataOrg(p.Token, p.Org, true)
 	if err != nil {
 		return nil, err
 	}

@@ -1,13 +1,16 @@
 // Package remotetest is a stand-in for orgd in orgtui's model tests: an
 // in-memory remote.Client that behaves like orgd where the screens care
-// (paging, filtering, errors with codes and fields, and each organization's
-// documents in Extended JSON), and records the calls it gets.
+// (paging, filtering by query and labels, errors with codes, fields and
+// reasons, accounts and their roles, suspension, and each organization's
+// documents in Extended JSON), and records the calls it gets, never with a
+// password or a token in them.
 package remotetest
 
 import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -19,18 +22,32 @@ import (
 	"github.com/orgd/orgd/rpc"
 )
 
-// Token is the token the fake hands out and accepts.
+// Token is the token the fake hands out to the accounts of Accounts, and
+// accepts as theirs (see Fake.Role and Fake.MemberOf for a fake without
+// any).
 const Token = "test-token"
+
+// Epoch is when the fake's accounts are created and log in, unless
+// Fake.Now says otherwise.
+var Epoch = time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)
 
 // Fake is an in-memory orgd. Set its fields before use; it is safe for
 // concurrent use after that.
 type Fake struct {
 	mu sync.Mutex
 
-	// Accounts maps email to password; Login checks them.
+	// Accounts maps email to password: accounts of role Role (members of
+	// MemberOf), which log in with Token. The first of them, by email,
+	// holds Token; without any, Token belongs to an account of role Role
+	// that is listed nowhere.
 	Accounts map[string]string
-	// Role is the role Login hands out (operator when empty).
+	// Role is the role of Accounts and of Token (operator when empty).
 	Role string
+	// MemberOf names the organization of Accounts and of Token when Role
+	// is admin or viewer; when empty, the first of Orgs.
+	MemberOf string
+	// Now is the fake's clock (Epoch when nil).
+	Now func() time.Time
 	// HasOperator makes Bootstrap answer -32003.
 	HasOperator bool
 	// Orgs are the organizations, in any order.
@@ -50,6 +67,13 @@ type Fake struct {
 	sorted bool                  // Orgs is sorted as org.list sorts
 	events chan rpc.OrgEvent
 	nextID int
+
+	// Accounts (accounts.go).
+	accts        map[string]*account   // by lower-cased email
+	members      map[string][]*account // by organization ID
+	tokens       map[string]string     // token → lower-cased email of its holder
+	tokenOwner   string                // lower-cased email of Token's holder; empty: nobody listed
+	tokenRevoked bool                  // Token was revoked (until its holder logs in again)
 }
 
 // Call is one call the fake got.
@@ -134,57 +158,6 @@ func (f *Fake) begin(method string, params any) error {
 	return nil
 }
 
-func (f *Fake) authorize(token string) error {
-	if token != Token {
-		return &rpc.Error{Code: rpc.CodeUnauthenticated, Message: "the token is invalid or expired; log in again"}
-	}
-	return nil
-}
-
-func (f *Fake) session() *rpc.Session {
-	role := f.Role
-	if role == "" {
-		role = rpc.RoleOperator
-	}
-	return &rpc.Session{Token: Token, TokenType: "Bearer", ExpiresAt: f.Expires, Role: role}
-}
-
-// Login checks Accounts.
-func (f *Fake) Login(_ context.Context, email, password string) (*rpc.Session, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if err := f.begin(rpc.MethodAuthLogin, rpc.LoginParams{Email: email}); err != nil {
-		return nil, err
-	}
-	if want, ok := f.Accounts[email]; !ok || want != password {
-		return nil, &rpc.Error{Code: rpc.CodeUnauthenticated, Message: "wrong email or password"}
-	}
-	return f.session(), nil
-}
-
-// Bootstrap creates the first operator, as orgd does: -32003 once one
-// exists, -32602 on the email field for an invalid email.
-func (f *Fake) Bootstrap(_ context.Context, email, password string) (*rpc.Session, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if err := f.begin(rpc.MethodAuthBootstrap, rpc.LoginParams{Email: email}); err != nil {
-		return nil, err
-	}
-	if f.HasOperator {
-		return nil, &rpc.Error{Code: rpc.CodeForbidden, Message: "an operator already exists; log in with auth.login"}
-	}
-	if !strings.Contains(email, "@") {
-		return nil, &rpc.Error{Code: rpc.CodeInvalidParams, Message: fmt.Sprintf("%q is not an email address like name@example.com", email),
-			Data: &rpc.ErrorData{Field: "email", Reason: "format"}}
-	}
-	f.HasOperator = true
-	if f.Accounts == nil {
-		f.Accounts = make(map[string]string)
-	}
-	f.Accounts[email] = password
-	return f.session(), nil
-}
-
 // GetOrg finds an organization by name.
 func (f *Fake) GetOrg(_ context.Context, token, name string) (*rpc.Organization, error) {
 	f.mu.Lock()
@@ -192,14 +165,15 @@ func (f *Fake) GetOrg(_ context.Context, token, name string) (*rpc.Organization,
 	if err := f.begin(rpc.MethodOrgGet, rpc.OrgNameParams{Name: name}); err != nil {
 		return nil, err
 	}
-	if err := f.authorize(token); err != nil {
+	c, err := f.caller(token)
+	if err != nil {
 		return nil, err
 	}
-	i := f.find(name)
-	if i < 0 {
-		return nil, notFound(name)
+	i, err := f.visible(c, name)
+	if err != nil {
+		return nil, err
 	}
-	o := f.Orgs[i]
+	o := f.view(f.Orgs[i])
 	return &o, nil
 }
 
@@ -221,7 +195,12 @@ func (f *Fake) ListOrgs(_ context.Context, p rpc.OrgListParams) (*rpc.OrgList, e
 	if err := f.begin(rpc.MethodOrgList, logged); err != nil {
 		return nil, err
 	}
-	if err := f.authorize(p.Token); err != nil {
+	c, err := f.caller(p.Token)
+	if err != nil {
+		return nil, err
+	}
+	sel, err := parseSelector(p.Selector)
+	if err != nil {
 		return nil, err
 	}
 	if !f.sorted {
@@ -233,7 +212,13 @@ func (f *Fake) ListOrgs(_ context.Context, p rpc.OrgListParams) (*rpc.OrgList, e
 	var match []rpc.Organization
 	q := strings.ToLower(p.Query)
 	for _, o := range f.Orgs {
-		if q == "" || strings.Contains(strings.ToLower(o.Name), q) || strings.Contains(o.Slug, q) || strings.Contains(strings.ToLower(o.AdminEmail), q) {
+		if c.orgID != "" && o.ID != c.orgID {
+			continue
+		}
+		if !sel.matches(o.Labels) {
+			continue
+		}
+		if q == "" || strings.Contains(strings.ToLower(o.Name), q) || strings.Contains(o.Slug, q) || f.adminMatches(o, q) {
 			match = append(match, o)
 		}
 	}
@@ -246,7 +231,10 @@ func (f *Fake) ListOrgs(_ context.Context, p rpc.OrgListParams) (*rpc.OrgList, e
 		limit = 50
 	}
 	end := min(len(match), start+limit)
-	out := &rpc.OrgList{Items: slices.Clone(match[min(start, end):end]), Total: len(match)}
+	out := &rpc.OrgList{Total: len(match)}
+	for _, o := range match[min(start, end):end] {
+		out.Items = append(out.Items, f.view(o))
+	}
 	if end < len(match) {
 		out.NextCursor = fmt.Sprint(end)
 	}
@@ -268,7 +256,7 @@ func compareFold(a, b string) int {
 	return cmp.Compare(len(ar), len(br))
 }
 
-// CreateOrg adds an organization.
+// CreateOrg adds an organization and its first admin: operators only.
 func (f *Fake) CreateOrg(_ context.Context, p rpc.OrgCreateParams) (*rpc.Organization, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -277,18 +265,35 @@ func (f *Fake) CreateOrg(_ context.Context, p rpc.OrgCreateParams) (*rpc.Organiz
 	if err := f.begin(rpc.MethodOrgCreate, logged); err != nil {
 		return nil, err
 	}
-	if err := f.authorize(p.Token); err != nil {
+	c, err := f.caller(p.Token)
+	if err != nil {
+		return nil, err
+	}
+	if c.Role != rpc.RoleOperator {
+		return nil, forbidden("only operators create organizations")
+	}
+	if err := checkLabels(p.Labels); err != nil {
+		return nil, err
+	}
+	if err := f.checkNewAccount("admin_email", p.AdminEmail, "admin_password", p.AdminPassword); err != nil {
 		return nil, err
 	}
 	f.nextID++
 	o := NewOrg(p.Name, p.AdminEmail)
 	o.ID = fmt.Sprintf("new%04d", f.nextID)
+	if len(p.Labels) > 0 {
+		o.Labels = maps.Clone(p.Labels)
+	}
 	f.Orgs = append(f.Orgs, o)
 	f.sorted = false
-	return &o, nil
+	f.addAccount(p.AdminEmail, p.AdminPassword, rpc.RoleAdmin, o.ID, f.now())
+	out := f.view(o)
+	return &out, nil
 }
 
-// UpdateOrg renames and changes emails.
+// UpdateOrg renames, changes the oldest admin's email and password, and
+// replaces the labels: operators, and admins of the organization, while it
+// is not suspended.
 func (f *Fake) UpdateOrg(_ context.Context, p rpc.OrgUpdateParams) (*rpc.Organization, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -297,42 +302,81 @@ func (f *Fake) UpdateOrg(_ context.Context, p rpc.OrgUpdateParams) (*rpc.Organiz
 	if err := f.begin(rpc.MethodOrgUpdate, logged); err != nil {
 		return nil, err
 	}
-	if err := f.authorize(p.Token); err != nil {
+	c, err := f.caller(p.Token)
+	if err != nil {
 		return nil, err
 	}
-	i := f.find(p.Name)
-	if i < 0 {
-		return nil, notFound(p.Name)
+	i, err := f.visible(c, p.Name)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.mayChange(c, i); err != nil {
+		return nil, err
+	}
+	if p.Labels != nil {
+		if err := checkLabels(*p.Labels); err != nil {
+			return nil, err
+		}
 	}
 	o := &f.Orgs[i]
+	admins := f.admins(o.ID)
+	if p.AdminEmail != nil && len(admins) > 0 && !strings.EqualFold(*p.AdminEmail, admins[0].Email) {
+		if err := f.checkNewAccount("admin_email", *p.AdminEmail, "", ""); err != nil {
+			return nil, err
+		}
+	}
+	if p.AdminPassword != nil {
+		if err := checkPassword("admin_password", *p.AdminPassword); err != nil {
+			return nil, err
+		}
+	}
 	if p.NewName != nil {
 		renamed := NewOrg(*p.NewName, o.AdminEmail)
 		o.Name, o.Slug, o.Collection = renamed.Name, renamed.Slug, renamed.Collection
 	}
 	if p.AdminEmail != nil {
+		if len(admins) > 0 {
+			f.renameAccount(admins[0], *p.AdminEmail)
+		}
 		o.AdminEmail = *p.AdminEmail
+	}
+	if p.AdminPassword != nil && len(admins) > 0 {
+		admins[0].password = *p.AdminPassword
+		f.revoke(admins[0])
+	}
+	if p.Labels != nil {
+		o.Labels = maps.Clone(*p.Labels)
 	}
 	o.UpdatedAt = o.UpdatedAt.Add(time.Minute)
 	f.sorted = false
-	out := *o
+	out := f.view(*o)
 	return &out, nil
 }
 
-// DeleteOrg removes an organization.
+// DeleteOrg removes an organization and its members: operators, and
+// admins of it (a suspended one too, by operators).
 func (f *Fake) DeleteOrg(_ context.Context, token, name string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.begin(rpc.MethodOrgDelete, rpc.OrgDeleteParams{Name: name, Confirm: name}); err != nil {
 		return err
 	}
-	if err := f.authorize(token); err != nil {
+	c, err := f.caller(token)
+	if err != nil {
 		return err
 	}
-	i := f.find(name)
-	if i < 0 {
-		return notFound(name)
+	i, err := f.visible(c, name)
+	if err != nil {
+		return err
 	}
-	delete(f.docs, f.Orgs[i].ID)
+	if c.Role == rpc.RoleViewer {
+		return forbidden("viewers may only read")
+	}
+	id := f.Orgs[i].ID
+	for _, a := range slices.Clone(f.members[id]) {
+		f.removeAccount(a)
+	}
+	delete(f.docs, id)
 	f.Orgs = slices.Delete(f.Orgs, i, i+1)
 	return nil
 }
@@ -345,12 +389,13 @@ func (f *Fake) OrgStats(_ context.Context, token, name string) (*rpc.OrgStats, e
 	if err := f.begin(rpc.MethodOrgStats, rpc.OrgNameParams{Name: name}); err != nil {
 		return nil, err
 	}
-	if err := f.authorize(token); err != nil {
+	c, err := f.caller(token)
+	if err != nil {
 		return nil, err
 	}
-	i := f.find(name)
-	if i < 0 {
-		return nil, notFound(name)
+	i, err := f.visible(c, name)
+	if err != nil {
+		return nil, err
 	}
 	s, ok := f.Stats[name]
 	if !ok {
@@ -376,7 +421,7 @@ func (f *Fake) Subscribe(_ context.Context, token string) (<-chan rpc.OrgEvent, 
 	if err := f.begin(rpc.MethodOrgSubscribe, nil); err != nil {
 		return nil, err
 	}
-	if err := f.authorize(token); err != nil {
+	if _, err := f.caller(token); err != nil {
 		return nil, err
 	}
 	if f.events != nil {
@@ -404,6 +449,7 @@ func NewOrg(name, adminEmail string) rpc.Organization {
 	at := time.Date(2026, 3, 14, 9, 26, 53, 0, time.UTC)
 	return rpc.Organization{
 		ID: "id_" + slug, Name: name, Slug: slug, Collection: "org_" + slug, AdminEmail: adminEmail,
+		Admins: []string{adminEmail}, Members: 1,
 		State: rpc.StateActive, CreatedAt: at, UpdatedAt: at,
 	}
 }
