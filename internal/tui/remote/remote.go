@@ -43,6 +43,7 @@ type Client interface {
 	ResumeOrg(ctx context.Context, token, name string) (*rpc.Organization, error)
 	ListOperators(ctx context.Context, p rpc.OperatorListParams) (*rpc.AccountList, error)
 	CreateOperator(ctx context.Context, p rpc.OperatorCreateParams) (*rpc.Account, error)
+	UpdateOperator(ctx context.Context, p rpc.OperatorUpdateParams) (*rpc.Account, error)
 	DeleteOperator(ctx context.Context, token, email string) error
 	ListMembers(ctx context.Context, p rpc.MemberListParams) (*rpc.AccountList, error)
 	AddMember(ctx context.Context, p rpc.MemberAddParams) (*rpc.Account, error)

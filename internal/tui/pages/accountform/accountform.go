@@ -1,7 +1,8 @@
 // Package accountform is the form that adds an account, an operator
 // (operator.create) or a member of an organization with a role
-// (member.add), and the form that sets a member's new password
-// (member.update). orgd validates; its errors land on the field they name.
+// (member.add), and the form that sets another account's new password
+// (member.update, operator.update). orgd validates; its errors land on the
+// field they name.
 package accountform
 
 import (
@@ -82,11 +83,19 @@ func NewMember(c pages.Common, o rpc.Organization) Model {
 // NewPassword returns the form that sets a new password for a, a member
 // of o.
 func NewPassword(c pages.Common, o rpc.Organization, a rpc.Account) Model {
+	m := NewOperatorPassword(c, a)
+	m.org = &o
+	return m
+}
+
+// NewOperatorPassword returns the form that sets a new password for a,
+// another operator.
+func NewOperatorPassword(c pages.Common, a rpc.Account) Model {
 	f := form.New(c.Styles, c.Keys,
 		form.Spec{Key: FieldPassword, Label: "New password", Placeholder: "8–72 bytes", Secret: true},
 		form.Spec{Key: FieldConfirm, Label: "Repeat password", Secret: true},
 	)
-	return Model{c: c, kind: resetPassword, org: &o, account: a, form: f, spin: spin.New(c.Styles)}
+	return Model{c: c, kind: resetPassword, account: a, form: f, spin: spin.New(c.Styles)}
 }
 
 // Init starts nothing.
@@ -181,7 +190,15 @@ func (m *Model) submit() tea.Cmd {
 			return savedMsg{account: a, err: err}, err
 		}
 	case resetPassword:
-		org, email := m.org.Name, m.account.Email
+		email := m.account.Email
+		if m.org == nil {
+			call = func(ctx context.Context, c remote.Client, token string) (tea.Msg, error) {
+				a, err := c.UpdateOperator(ctx, rpc.OperatorUpdateParams{Token: token, Email: email, Password: password})
+				return savedMsg{account: a, err: err}, err
+			}
+			break
+		}
+		org := m.org.Name
 		call = func(ctx context.Context, c remote.Client, token string) (tea.Msg, error) {
 			a, err := c.UpdateMember(ctx, rpc.MemberUpdateParams{Token: token, Org: org, Email: email, Password: &password})
 			return savedMsg{account: a, err: err}, err
@@ -201,6 +218,8 @@ func (m Model) saved(msg savedMsg) (pages.Page, tea.Cmd) {
 			m.err = "your session ended: log in, then submit again"
 		case rpc.ErrorCode(msg.err) == rpc.CodeConflict && m.kind != resetPassword:
 			m.form.SetError(FieldEmail, text)
+		case rpc.ErrorCode(msg.err) == rpc.CodeNotFound && m.kind == resetPassword && m.org == nil:
+			m.err = m.account.Email + " is no longer an operator: " + text
 		case rpc.ErrorCode(msg.err) == rpc.CodeNotFound && m.kind == resetPassword:
 			m.err = m.account.Email + " is no longer a member: " + text
 		case m.form.SetError(fieldOf(msg.err), text):
@@ -222,7 +241,9 @@ func (m Model) saved(msg savedMsg) (pages.Page, tea.Cmd) {
 		changed.Org = m.org.ID
 		flash = fmt.Sprintf("added %s to %s as %s", a.Email, m.org.Name, a.Role)
 	case resetPassword:
-		changed.Org = m.org.ID
+		if m.org != nil {
+			changed.Org = m.org.ID
+		}
 		flash = "set a new password for " + a.Email + "; their sessions ended"
 	}
 	return m, tea.Batch(pages.Send(changed), pages.BackWith(flash))

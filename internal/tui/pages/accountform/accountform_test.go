@@ -145,3 +145,25 @@ func TestSettingAMembersPassword(t *testing.T) {
 		t.Errorf("the form closed with %+v", h.Back)
 	}
 }
+
+func TestSettingAnotherOperatorsPassword(t *testing.T) {
+	t.Parallel()
+	f := acme()
+	other := f.PutOperator("night@example.com", "old-password")
+	c := pagetest.Common(f, rpc.RoleOperator, "ops@example.com", nil)
+	h := pagetest.Start(t, f, c, NewOperatorPassword(c, other))
+	fill(h, "new-password", "new-password")
+	calls := f.CallsOf(rpc.MethodOperatorUpdate)
+	if len(calls) != 1 {
+		t.Fatalf("operator.update was called %d times", len(calls))
+	}
+	if p := calls[0].Params.(rpc.OperatorUpdateParams); p.Email != "night@example.com" || p.Password != "" || p.Token != "" {
+		t.Errorf("operator.update was recorded as %+v", p)
+	}
+	if !f.LogsIn("night@example.com", "new-password") || f.LogsIn("night@example.com", "old-password") {
+		t.Error("the operator does not log in with the new password only")
+	}
+	if len(h.Back) != 1 || !strings.Contains(h.Back[0].Flash, "set a new password for night@example.com") {
+		t.Errorf("the form closed with %+v", h.Back)
+	}
+}

@@ -1,7 +1,7 @@
 // Package accounts is the operators' page, for operators only, opened
 // from the organization list: every operator with created and last login,
 // from which an operator adds operators, removes them (never the last
-// one), and changes their own password.
+// one), gives another operator a new password, and changes their own.
 package accounts
 
 import (
@@ -68,12 +68,10 @@ func (m Model) only() bool { return m.list.Loaded() && m.list.Total() <= 1 }
 
 // Help returns the page's bindings.
 func (m Model) Help() keymap.Help {
-	a, selected := m.list.Selected()
+	_, selected := m.list.Selected()
 	return m.c.Keys.AccountsHelp(keymap.AccountsOffer{
-		Add: true,
-		// orgd has no call that sets another operator's password: p
-		// changes one's own.
-		ResetPassword: selected && m.you(a),
+		Add:           true,
+		ResetPassword: selected,
 		Remove:        selected && !m.only(),
 	})
 }
@@ -126,9 +124,10 @@ func (m Model) key(k tea.KeyPressMsg) (pages.Page, tea.Cmd) {
 		return m, pages.Send(pages.Open{Page: accountconfirm.NewRemoveOperator(m.c, a)})
 	case key.Matches(k, keys.ResetPassword):
 		if m.you(a) {
+			// One's own password is confirmed with the current one.
 			return m, pages.Send(pages.Open{Page: password.New(m.c)})
 		}
-		return m, pages.Send(pages.Flash{Text: "operators change their own password (P); orgd cannot set another's", Err: true})
+		return m, pages.Send(pages.Open{Page: accountform.NewOperatorPassword(m.c, a)})
 	}
 	var cmd tea.Cmd
 	m.list, cmd = m.list.Update(k)

@@ -586,6 +586,32 @@ func (f *Fake) DeleteOperator(_ context.Context, token, email string) error {
 	return nil
 }
 
+// UpdateOperator sets another operator's password and revokes their
+// tokens, as operator.update does.
+func (f *Fake) UpdateOperator(_ context.Context, p rpc.OperatorUpdateParams) (*rpc.Account, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	logged := p
+	logged.Token, logged.Password = "", ""
+	if err := f.begin(rpc.MethodOperatorUpdate, logged); err != nil {
+		return nil, err
+	}
+	if err := f.operator(p.Token); err != nil {
+		return nil, err
+	}
+	a := f.accts[strings.ToLower(p.Email)]
+	if a == nil || a.Role != rpc.RoleOperator {
+		return nil, &rpc.Error{Code: rpc.CodeNotFound, Message: fmt.Sprintf("no operator with the email %s", p.Email), Data: &rpc.ErrorData{Field: "email"}}
+	}
+	if err := checkPassword("password", p.Password); err != nil {
+		return nil, err
+	}
+	a.password = p.Password
+	f.revoke(a)
+	out := f.public(a)
+	return &out, nil
+}
+
 // membersOf returns the organization named name whose members c may list
 // (change, when change is set: operators, and admins of it while it is
 // not suspended).
