@@ -17,8 +17,9 @@ import (
 
 // terminal is orgtui running in a tmux session of its own, 80×24.
 type terminal struct {
-	t      *testing.T
-	socket string
+	t        *testing.T
+	socket   string
+	exitFile string // where its exit status goes
 }
 
 func (term *terminal) tmux(args ...string) string {
@@ -84,6 +85,67 @@ func (term *terminal) press(keys ...string) {
 	}
 }
 
+// needTmux skips the test where tmux is missing or -short is given.
+func needTmux(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts orgd and orgtui; skipped with -short")
+	}
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("SKIP: tmux is not installed (make test installs it with apt-get install -y tmux); the orgtui end-to-end test did not run")
+	}
+}
+
+// buildOrgtui builds orgtui into dir, with make build's flags (one build
+// cache), and returns its path.
+func buildOrgtui(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "orgtui")
+	build := exec.Command("go", "build", "-trimpath", "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build orgtui: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// startTerminal runs orgtui (bin) against the orgd at addr in a tmux
+// server of its own, 80×24, with its files (tmux socket, log, exit
+// status) under prefix, and env added to its environment. The tmux
+// server is killed when the test ends; orgtui's log is shown if it fails.
+func startTerminal(t *testing.T, bin, addr, prefix string, env ...string) *terminal {
+	t.Helper()
+	term := &terminal{t: t, socket: prefix + ".tmux", exitFile: prefix + ".exit"}
+	log := prefix + ".log"
+	// The exit status goes to a file: tmux may mark the pane dead without
+	// recording the status of its process.
+	args := []string{"-f", "/dev/null", "new-session", "-d", "-s", "orgtui", "-x", "80", "-y", "24",
+		"env", "ORGD_ADDR=" + addr, "TERM=xterm-256color", "VISUAL="}
+	args = append(args, env...)
+	args = append(args, "sh", "-c", `"$0" "$@"; echo $? > "`+term.exitFile+`"`, bin, "--log", log)
+	term.tmux(args...)
+	t.Cleanup(func() {
+		_ = exec.Command("tmux", "-S", term.socket, "kill-server").Run()
+		if t.Failed() {
+			if b, err := os.ReadFile(log); err == nil {
+				t.Logf("orgtui's log (%s):\n%s", filepath.Base(prefix), b)
+			}
+		}
+	})
+	term.tmux("set-option", "-t", "orgtui", "remain-on-exit", "on")
+	return term
+}
+
+// login logs email in through the login dialog.
+func (term *terminal) login(email, password string) {
+	term.t.Helper()
+	term.waitFor("Log in to orgd")
+	term.typeText(email)
+	term.press("Enter")
+	term.typeText(password)
+	term.press("Enter")
+}
+
 // TestEndToEndInTmux runs the built orgtui against a real orgd on the
 // embedded store, in tmux at 80×24, the way a person would use it: create
 // the first operator, log out and in, browse an organization's documents
@@ -91,39 +153,13 @@ func (term *terminal) press(keys ...string) {
 // it and delete it (after an enter that deletes nothing), reading the
 // screen at each step.
 func TestEndToEndInTmux(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts orgd and orgtui; skipped with -short")
-	}
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("SKIP: tmux is not installed (make test installs it with apt-get install -y tmux); the orgtui end-to-end test did not run")
-	}
+	needTmux(t)
 	dir := testenv.ShortDir(t)
-	bin := filepath.Join(dir, "orgtui")
-	build := exec.Command("go", "build", "-trimpath", "-o", bin, ".") // make build's flags: one build cache
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build orgtui: %v\n%s", err, out)
-	}
+	bin := buildOrgtui(t, dir)
 	d := testenv.Start(t, testenv.Options{})
-
-	term := &terminal{t: t, socket: filepath.Join(dir, "tmux.sock")}
 	ed := newScriptedEditor(t, dir)
-	// The exit status goes to a file: tmux may mark the pane dead without
-	// recording the status of its process.
-	exitFile := filepath.Join(dir, "orgtui.exit")
-	term.tmux("-f", "/dev/null", "new-session", "-d", "-s", "orgtui", "-x", "80", "-y", "24",
-		"env", "ORGD_ADDR="+d.Addr, "TERM=xterm-256color", "VISUAL=", "EDITOR="+ed.path,
-		"sh", "-c", `"$0" "$@"; echo $? > "`+exitFile+`"`,
-		bin, "--log", filepath.Join(dir, "orgtui.log"))
-	t.Cleanup(func() {
-		_ = exec.Command("tmux", "-S", term.socket, "kill-server").Run()
-		if t.Failed() {
-			if log, err := os.ReadFile(filepath.Join(dir, "orgtui.log")); err == nil {
-				t.Logf("orgtui's log:\n%s", log)
-			}
-		}
-	})
-	term.tmux("set-option", "-t", "orgtui", "remain-on-exit", "on")
+	term := startTerminal(t, bin, d.Addr, filepath.Join(dir, "main"), "EDITOR="+ed.path)
+	exitFile := term.exitFile
 
 	// First run: orgd has no operator, orgtui offers to create one.
 	term.waitFor("Welcome to orgd: first run", "orgd has no operator yet")

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -361,6 +362,10 @@ func TestSuspension(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	adminEvents, err := d.Client(t).Subscribe(ctx, admin)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	_, err = c.SuspendOrg(ctx, admin, "Acme", "no")
 	wantCode(t, err, rpc.CodeForbidden)
@@ -375,6 +380,12 @@ func TestSuspension(t *testing.T) {
 		ev := nextEvent(t, events, func(ev rpc.OrgEvent) bool { return ev.Organization.Name == "Acme" })
 		if ev.Type != rpc.EventUpdated || ev.Organization.State != rpc.StateSuspended || ev.Organization.SuspendReason != "unpaid invoice" {
 			t.Fatalf("event %+v", ev)
+		}
+	})
+	t.Run("its members are told by the event, and then nothing more", func(t *testing.T) {
+		ev := nextEvent(t, adminEvents, func(rpc.OrgEvent) bool { return true })
+		if ev.Organization.State != rpc.StateSuspended {
+			t.Fatalf("the admin's event %+v", ev)
 		}
 	})
 	t.Run("operators see it suspended in org.get and org.list", func(t *testing.T) {
@@ -424,6 +435,15 @@ func TestSuspension(t *testing.T) {
 		}
 		if _, err := c.GetOrg(ctx, admin, "Acme"); err != nil {
 			t.Fatalf("the admin's token of before: %v", err)
+		}
+		// The subscription of the suspended admin ended with the
+		// suspension: the resumption is not sent to it.
+		select {
+		case ev, ok := <-adminEvents:
+			if ok {
+				t.Fatalf("the admin's old subscription still gets events: %+v", ev)
+			}
+		case <-time.After(500 * time.Millisecond):
 		}
 		login(t, c, adminEmail("Acme"), adminPassword)
 		_, err = c.ResumeOrg(ctx, op, "Acme")

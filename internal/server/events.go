@@ -49,12 +49,16 @@ func (s *Server) forward(c *conn, jc *jsonrpc2.Conn, sub *subscription, token st
 				}
 				return
 			}
-			if _, err := s.svc.Authenticate(token); err != nil {
+			_, err := s.svc.Authenticate(token)
+			// A member whose organization was just suspended still gets
+			// the event that says so, and nothing after it.
+			suspended := org.ErrorCode(err) == org.ESUSPENDED && ev.Organization.State == org.StateSuspended
+			if err != nil && !suspended {
 				s.log.Debug("subscription ended: token no longer valid", "peer", c.peer.Key)
 				return
 			}
 			msg := rpc.OrgEvent{Type: string(ev.Type), Organization: organization(ev.Organization)}
-			if err := jc.Notify(context.Background(), rpc.NotificationOrgEvent, msg); err != nil {
+			if err := jc.Notify(context.Background(), rpc.NotificationOrgEvent, msg); err != nil || suspended {
 				return
 			}
 		}
