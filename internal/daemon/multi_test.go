@@ -1,8 +1,11 @@
 package daemon_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -212,4 +215,128 @@ func TestTwoProcessesFollowEachOtherWithinTheRefreshInterval(t *testing.T) {
 	if out, clean := orgdCheck(t, a); !clean {
 		t.Errorf("orgd check:\n%s", out)
 	}
+}
+
+// TestRevocationsReachTheOtherDaemon: on two daemons sharing one store,
+// a token revoked on one (by a logout, a logout of every session, a
+// password change, a role change, a removal or a suspension) is refused
+// by the other within the refresh interval.
+func TestRevocationsReachTheOtherDaemon(t *testing.T) {
+	a, b := twoDaemons(t)
+	ca, cb := a.Client(t), b.Client(t)
+	ctx := ctxT(t)
+	op := a.Operator(t)
+	create(t, ca, op, "Shared")
+	addMember(t, ca, op, "Shared", "second@shared.example", rpc.RoleAdmin)
+	addMember(t, ca, op, "Shared", "viewer@shared.example", rpc.RoleViewer)
+	waitFor(t, "b to know a's members", func() bool {
+		l, err := cb.ListMembers(ctx, rpc.MemberListParams{Token: op, Org: "Shared"})
+		return err == nil && l.Total == 3
+	})
+	refused := func(what, token string, code int64) {
+		t.Helper()
+		propagates(t, what, func() bool {
+			_, err := cb.Whoami(ctx, token)
+			return rpc.ErrorCode(err) == code
+		})
+	}
+
+	tok := login(t, ca, "viewer@shared.example", memberPassword)
+	other := login(t, ca, "viewer@shared.example", memberPassword)
+	if err := ca.Logout(ctx, tok, false); err != nil {
+		t.Fatal(err)
+	}
+	refused("b to refuse a token logged out on a", tok, rpc.CodeUnauthenticated)
+	if _, err := cb.Whoami(ctx, other); err != nil {
+		t.Fatalf("b refuses another token of the account: %v", err)
+	}
+	if err := ca.Logout(ctx, other, true); err != nil {
+		t.Fatal(err)
+	}
+	refused("b to refuse every token after a logout of all on a", other, rpc.CodeUnauthenticated)
+
+	tok = login(t, cb, "viewer@shared.example", memberPassword)
+	if err := ca.ChangePassword(ctx, login(t, ca, "viewer@shared.example", memberPassword), memberPassword, "viewer-password-2"); err != nil {
+		t.Fatal(err)
+	}
+	refused("b to refuse a token after a password change on a", tok, rpc.CodeUnauthenticated)
+
+	tok = login(t, cb, "viewer@shared.example", "viewer-password-2")
+	if _, err := ca.UpdateMember(ctx, rpc.MemberUpdateParams{Token: op, Org: "Shared", Email: "viewer@shared.example", Role: ptr(rpc.RoleAdmin)}); err != nil {
+		t.Fatal(err)
+	}
+	refused("b to refuse a token after a role change on a", tok, rpc.CodeUnauthenticated)
+
+	tok = login(t, cb, "viewer@shared.example", "viewer-password-2")
+	if err := ca.RemoveMember(ctx, rpc.MemberRemoveParams{Token: op, Org: "Shared", Email: "viewer@shared.example"}); err != nil {
+		t.Fatal(err)
+	}
+	refused("b to refuse a token after a removal on a", tok, rpc.CodeUnauthenticated)
+
+	tok = login(t, cb, "second@shared.example", memberPassword)
+	if _, err := ca.SuspendOrg(ctx, op, "Shared", "shared"); err != nil {
+		t.Fatal(err)
+	}
+	refused("b to refuse a member's token after a suspension on a", tok, rpc.CodeSuspended)
+	checkClean(t, a)
+}
+
+// TestTwoDaemonsNeverRemoveTheLastAdminBetweenThem: two admins of one
+// organization, each removed on another daemon at once, many times over:
+// one removal at most goes through each time, and the organization
+// always keeps an admin. The same for operators.
+func TestTwoDaemonsNeverRemoveTheLastAdminBetweenThem(t *testing.T) {
+	a, b := twoDaemons(t)
+	ca, cb := a.Client(t), b.Client(t)
+	ctx := ctxT(t)
+	op := a.Operator(t)
+	create(t, ca, op, "Pair")
+	for round := range 5 {
+		x, y := fmt.Sprintf("x%d@pair.example", round), fmt.Sprintf("y%d@pair.example", round)
+		addMember(t, ca, op, "Pair", x, rpc.RoleAdmin)
+		addMember(t, ca, op, "Pair", y, rpc.RoleAdmin)
+		if err := ca.RemoveMember(ctx, rpc.MemberRemoveParams{Token: op, Org: "Pair", Email: adminEmail("Pair")}); err != nil && round == 0 {
+			t.Fatal(err)
+		}
+		// Earlier rounds left one admin each: remove it so that x and y
+		// are the last two.
+		l, err := ca.ListMembers(ctx, rpc.MemberListParams{Token: op, Org: "Pair"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range l.Items {
+			if m.Email != x && m.Email != y {
+				if err := ca.RemoveMember(ctx, rpc.MemberRemoveParams{Token: op, Org: "Pair", Email: m.Email}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		waitFor(t, "b to know the two admins", func() bool {
+			o, err := cb.GetOrg(ctx, op, "Pair")
+			return err == nil && len(o.Admins) == 2 && slices.Contains(o.Admins, x) && slices.Contains(o.Admins, y)
+		})
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		wg.Go(func() { errs[0] = ca.RemoveMember(ctx, rpc.MemberRemoveParams{Token: op, Org: "Pair", Email: x}) })
+		wg.Go(func() { errs[1] = cb.RemoveMember(ctx, rpc.MemberRemoveParams{Token: op, Org: "Pair", Email: y}) })
+		wg.Wait()
+		if errs[0] == nil && errs[1] == nil {
+			t.Fatalf("round %d: both of the last two admins were removed", round)
+		}
+		for _, err := range errs {
+			if err != nil && rpc.ErrorCode(err) != rpc.CodeConflict {
+				t.Fatalf("round %d: %v, want success or -32009", round, err)
+			}
+		}
+		if errs[0] != nil && errs[1] != nil {
+			t.Fatalf("round %d: neither removal went through: %v; %v", round, errs[0], errs[1])
+		}
+		for _, c := range []*rpc.Client{ca, cb} {
+			waitFor(t, "both daemons to show one admin", func() bool {
+				o, err := c.GetOrg(ctx, op, "Pair")
+				return err == nil && len(o.Admins) == 1
+			})
+		}
+	}
+	checkClean(t, a)
 }
