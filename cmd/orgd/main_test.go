@@ -78,7 +78,7 @@ func TestCallPutsTheTokenIntoParams(t *testing.T) {
 	}
 }
 
-func TestCheckAndOperatorCreateOnAStoppedStore(t *testing.T) {
+func TestCheckAndOperatorsOnAStoppedStore(t *testing.T) {
 	d := testenv.Start(t, testenv.Options{Embedded: true})
 	op := d.Operator(t)
 	c := d.Client(t)
@@ -93,6 +93,15 @@ func TestCheckAndOperatorCreateOnAStoppedStore(t *testing.T) {
 		code, _, errOut := orgd(t, "", append([]string{"check"}, store...)...)
 		if code != exitFailure || !strings.Contains(errOut, "in use") {
 			t.Errorf("check while orgd runs on the embedded store: exit %d, %s", code, errOut)
+		}
+		// So do its operators: the commands say which call to make
+		// instead, at once, before asking for a password.
+		for cmd, method := range map[string]string{"create": "operator.create", "reset-password": "operator.update"} {
+			start := time.Now()
+			code, _, errOut = orgd(t, "", append([]string{"operator", cmd, "--email", "second@example.com"}, store...)...)
+			if code != exitFailure || !strings.Contains(errOut, "orgd call "+method) || time.Since(start) > 10*time.Second {
+				t.Errorf("operator %s while orgd runs: exit %d after %s, %q; want a refusal naming %s", cmd, code, time.Since(start), errOut, method)
+			}
 		}
 		d.Stop(t)
 	}
@@ -114,6 +123,30 @@ func TestCheckAndOperatorCreateOnAStoppedStore(t *testing.T) {
 	if code != exitFailure || !strings.Contains(errOut, "already in use") {
 		t.Errorf("operator create with a taken email: exit %d, %q", code, errOut)
 	}
+
+	// The way back in for a team that lost its passwords.
+	code, out, errOut = orgd(t, "recovered-password\n", append([]string{"operator", "reset-password", "--email", "OPS@example.com", "--bcrypt-cost", "10"}, store...)...)
+	if code != exitOK || !strings.Contains(out, "operator ops@example.com has a new password") {
+		t.Errorf("operator reset-password: exit %d, %q %q", code, out, errOut)
+	}
+	code, _, errOut = orgd(t, "recovered-password\n", append([]string{"operator", "reset-password", "--email", "a@acme.example"}, store...)...)
+	if code != exitFailure || !strings.Contains(errOut, "no operator with the email") {
+		t.Errorf("operator reset-password of an admin: exit %d, %q", code, errOut)
+	}
+	if d.Config.MongoURI != "" {
+		return // the daemon still runs
+	}
+	d = testenv.Start(t, testenv.Options{DataDir: d.DataDir, Embedded: true})
+	_, err := d.Client(t).Whoami(context.Background(), op)
+	if rpc.ErrorCode(err) != rpc.CodeUnauthenticated {
+		t.Errorf("the operator's old token after the reset: %v, want it revoked", err)
+	}
+	if _, err := d.Client(t).Login(context.Background(), "ops@example.com", "recovered-password"); err != nil {
+		t.Errorf("login with the new password: %v", err)
+	}
+	if _, err := d.Client(t).Login(context.Background(), "second@example.com", "second-password"); err != nil {
+		t.Errorf("login of the operator made on the stopped store: %v", err)
+	}
 }
 
 func TestVersionAndHelp(t *testing.T) {
@@ -121,7 +154,7 @@ func TestVersionAndHelp(t *testing.T) {
 	if code != exitOK || !strings.HasPrefix(out, "orgd ") {
 		t.Errorf("version: exit %d, %q", code, out)
 	}
-	for _, cmd := range [][]string{{"serve"}, {"call"}, {"export"}, {"import"}, {"operator", "create"}, {"check"}, {"version"}} {
+	for _, cmd := range [][]string{{"serve"}, {"call"}, {"export"}, {"import"}, {"operator", "create"}, {"operator", "reset-password"}, {"check"}, {"version"}} {
 		code, out, _ := orgd(t, "", append(cmd, "--help")...)
 		if code != exitOK || !strings.Contains(out, "Usage:") || (cmd[0] != "version" && !strings.Contains(out, "Examples:")) {
 			t.Errorf("%v --help: exit %d, %q", cmd, code, out)
