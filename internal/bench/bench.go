@@ -47,6 +47,13 @@ type Options struct {
 	SlowRuns int
 	// Samples is how many single creates and renames are timed.
 	Samples int
+	// Accounts is how many accounts the store holds for the rows of
+	// accounts: the seeded organizations' admins, the operator, and as
+	// many viewers as it takes.
+	Accounts int
+	// BigOrgMembers is how many of those viewers the first organization
+	// has, whose first page member.list serves.
+	BigOrgMembers int
 	// BcryptCost is orgd's bcrypt cost, and the baselines'.
 	BcryptCost int
 	// Orgd is a built orgd binary: the memory row runs it on the seeded
@@ -73,16 +80,18 @@ func (o Options) wants(key string) bool {
 // Full returns the options of make bench: the sizes of SPEC §7.
 func Full() Options {
 	return Options{
-		Orgs:         10000,
-		Documents:    100000,
-		Clients:      16,
-		LoginClients: 4,
-		Window:       2 * time.Second,
-		Runs:         5,
-		SlowOps:      24,
-		SlowRuns:     3,
-		Samples:      5,
-		BcryptCost:   auth.DefaultCost,
+		Orgs:          10000,
+		Documents:     100000,
+		Clients:       16,
+		LoginClients:  4,
+		Window:        2 * time.Second,
+		Runs:          5,
+		SlowOps:       24,
+		SlowRuns:      3,
+		Samples:       5,
+		Accounts:      50000,
+		BigOrgMembers: 1000,
+		BcryptCost:    auth.DefaultCost,
 	}
 }
 
@@ -98,6 +107,7 @@ func Quick() Options {
 	o.SlowOps = 8
 	o.SlowRuns = 2
 	o.Samples = 3
+	o.Accounts = 5000
 	return o
 }
 
@@ -113,16 +123,17 @@ const (
 
 // env is one run: the daemon under test and what the rows share.
 type env struct {
-	o      Options
-	dir    string
-	data   string
-	socket string
-	d      *daemon.Daemon
-	client *rpc.Client
-	token  string // the operator's
-	hash   []byte // of seedPassword, at the run's cost
-	seeded int    // organizations seeded so far
-	rows   []Row
+	o       Options
+	dir     string
+	data    string
+	socket  string
+	d       *daemon.Daemon
+	client  *rpc.Client
+	token   string // the operator's
+	hash    []byte // of seedPassword, at the run's cost
+	seeded  int    // organizations seeded so far
+	members int    // members seeded by seedAccounts
+	rows    []Row
 
 	// roundTrip is row 1's figure, the baseline of org.get.
 	roundTrip Figure
@@ -202,16 +213,22 @@ func (e *env) measure(ctx context.Context) error {
 		{"create", e.rowCreate},
 		{"rename", e.rowRename},
 		{"list", e.rowList},
+		{"accounts", e.seedAccounts},
+		{"login-accounts", e.rowLoginAccounts},
+		{"member-list", e.rowMemberList},
 	}
 	for _, s := range steps {
-		if s.name != "seed" && !e.o.wants(s.name) {
+		switch {
+		case s.name == "accounts" && !e.o.wants("login-accounts") && !e.o.wants("member-list"):
+			continue
+		case s.name != "seed" && s.name != "accounts" && !e.o.wants(s.name):
 			continue
 		}
 		e.logf("· %s", s.name)
 		n := len(e.rows)
 		err := e.profile(s.name, func() error { return s.fn(ctx) })
 		switch {
-		case err != nil && (s.name == "seed" || ctx.Err() != nil):
+		case err != nil && (s.name == "seed" || s.name == "accounts" || ctx.Err() != nil):
 			return fmt.Errorf("%s: %w", s.name, err)
 		case err != nil:
 			e.rows = e.rows[:n]

@@ -21,22 +21,25 @@ func TestSmokeRunReportsEveryRow(t *testing.T) {
 	defer cancel()
 	var progress strings.Builder
 	rep, err := bench.Run(ctx, bench.Options{
-		Orgs:         6,
-		Documents:    50,
-		Clients:      2,
-		LoginClients: 1,
-		Window:       30 * time.Millisecond,
-		Runs:         1,
-		SlowOps:      2,
-		SlowRuns:     1,
-		Samples:      1,
-		BcryptCost:   4,
-		Log:          &progress,
+		Orgs:          6,
+		Documents:     50,
+		Clients:       2,
+		LoginClients:  1,
+		Window:        30 * time.Millisecond,
+		Runs:          1,
+		SlowOps:       2,
+		SlowRuns:      1,
+		Samples:       1,
+		Accounts:      20,
+		BigOrgMembers: 5,
+		BcryptCost:    4,
+		Log:           &progress,
 	})
 	if err != nil {
 		t.Fatalf("bench: %v\nprogress:\n%s", err, progress.String())
 	}
-	wantKeys := []string{"create-time", "roundtrip", "org-get", "get-under-login", "login", "create", "rename", "list", "memory", "orgtui", "orgtui"}
+	wantKeys := []string{"create-time", "roundtrip", "org-get", "get-under-login", "login", "create", "rename", "list",
+		"login-accounts", "member-list", "memory", "orgtui", "orgtui"}
 	if len(rep.Rows) != len(wantKeys) {
 		t.Fatalf("the report has %d rows, want %d:\n%s", len(rep.Rows), len(wantKeys), rep.Text())
 	}
