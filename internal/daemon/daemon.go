@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -190,6 +191,11 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, o Hooks) (_ *Daemo
 	if err := d.store.Reconcile(ctx); err != nil {
 		log.Warn("reconcile at start failed; will retry", "error", err)
 	}
+	// Loading the directory decoded every organization and account the
+	// store holds, after the embedded engine read them in full: garbage
+	// several times the directory's size. It goes back to the system now
+	// rather than stay resident while orgd idles.
+	debug.FreeOSMemory()
 	d.svc = org.NewService(d.store, d.store.Directory, d.store.Events, hasher, auth.NewSigner(key, cfg.TokenTTL), auth.NewThrottle(),
 		org.Config{AllowSignup: cfg.AllowSignup, MaxTenants: cfg.MaxTenants}, log)
 	d.svc.ProbeStore(ctx, cfg.StoreTimeout)

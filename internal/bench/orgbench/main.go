@@ -40,7 +40,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	docs := fs.Int("docs", 0, "override the number of documents in the renamed organization")
 	runs := fs.Int("runs", 0, "override the number of runs per figure")
 	window := fs.Duration("window", 0, "override the length of one run of the fast rows")
-	only := fs.String("only", "", "measure only these rows, by key, comma-separated (roundtrip, org-get, get-under-login, login, create, create-time, rename, list, memory, orgtui)")
+	accounts := fs.Int("accounts", 0, "override the number of accounts of the rows of accounts")
+	only := fs.String("only", "", "measure only these rows, by key, comma-separated (roundtrip, org-get, get-under-login, login, create, create-time, rename, list, login-accounts, member-list, memory, orgtui)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -57,6 +58,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *runs > 0 {
 		o.Runs = *runs
+	}
+	if *accounts > 0 {
+		o.Accounts = *accounts
 	}
 	if *window > 0 {
 		o.Window = *window
