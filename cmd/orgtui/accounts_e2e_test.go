@@ -15,8 +15,9 @@ import (
 // orgtui sessions on a real orgd, at 80×24: the operator adds an admin and
 // a viewer to an organization; the viewer logs in and is offered nothing
 // that writes, and what they try anyway does nothing; the admin logs in;
-// the operator suspends the organization and the admin's session is
-// refused; the operator resumes it and the admin is back in.
+// the operator suspends the organization (a reason and its name typed)
+// and the admin's session is refused; the operator resumes it (its name
+// typed) and the admin is back in.
 func TestAccountsEndToEndInTmux(t *testing.T) {
 	needTmux(t)
 	dir := testenv.ShortDir(t)
@@ -135,6 +136,7 @@ func TestAccountsEndToEndInTmux(t *testing.T) {
 	// The operator resumes it; the admin is back in.
 	ops.press("s")
 	ops.waitFor("Resume Acme?", "It is suspended since")
+	ops.typeText("Acme")
 	ops.press("Enter")
 	ops.waitWithout("Resume Acme?")
 	ops.waitWithout("suspended")

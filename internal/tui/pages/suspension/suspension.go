@@ -1,8 +1,9 @@
 // Package suspension is the pair of dialogs an operator suspends and
 // resumes an organization with (SPEC §8). Suspending asks for a reason and
-// for the organization's name typed exactly (SPEC §6); resuming asks a
-// yes/no question. While suspended, the organization's members cannot log
-// in and their sessions end; its data is kept.
+// for the organization's name typed exactly (SPEC §6); resuming, which
+// lets its members back in, asks for the name too. While suspended, the
+// organization's members cannot log in and their sessions end; its data is
+// kept.
 package suspension
 
 import (
@@ -30,8 +31,7 @@ type Model struct {
 	width, height int
 	org           rpc.Organization
 	resume        bool
-	typed         confirm.Typed // suspend
-	plain         confirm.Plain // resume
+	typed         confirm.Typed
 	busy          bool
 	done          bool // the dialog is closing
 	err           string
@@ -53,7 +53,8 @@ func NewSuspend(c pages.Common, o rpc.Organization) Model {
 
 // NewResume returns the dialog that resumes o.
 func NewResume(c pages.Common, o rpc.Organization) Model {
-	return Model{c: c, org: o, resume: true, plain: confirm.NewPlain(c.Styles, c.Keys, "Resume", false), spin: spin.New(c.Styles)}
+	t := confirm.NewTyped(c.Styles, c.Keys, "Resume", o.Name, "Type the organization's name to resume it:")
+	return Model{c: c, org: o, resume: true, typed: t, spin: spin.New(c.Styles)}
 }
 
 // Init starts nothing.
@@ -67,9 +68,8 @@ func (m Model) Title() string {
 	return "Suspend " + m.org.Name
 }
 
-// Typing reports true for the suspend dialog, whose fields take text, and
-// false for the resume dialog.
-func (m Model) Typing() bool { return !m.resume }
+// Typing reports true: the name (and a suspension's reason) is typed.
+func (m Model) Typing() bool { return true }
 
 // Dialog reports true: the dialog is drawn over the page below.
 func (m Model) Dialog() bool { return true }
@@ -123,11 +123,7 @@ func (m Model) Update(msg tea.Msg) (pages.Page, tea.Cmd) {
 func (m Model) key(k tea.KeyPressMsg) (pages.Page, tea.Cmd) {
 	var cmd tea.Cmd
 	var out confirm.Outcome
-	if m.resume {
-		m.plain, out = m.plain.Update(k)
-	} else {
-		m.typed, cmd, out = m.typed.Update(k)
-	}
+	m.typed, cmd, out = m.typed.Update(k)
 	switch {
 	case out == confirm.Cancelled:
 		return m, pages.Send(pages.Back{})
@@ -201,7 +197,7 @@ func (m Model) View() string {
 			"",
 			dialog.Wrap(m.width, "Its members can log in and use it again, with the passwords they had."),
 			"",
-			m.plain.View(),
+			m.typed.View(inner),
 		}
 	} else {
 		lines = []string{

@@ -101,16 +101,20 @@ func TestARefusedEnterSaysWhatToType(t *testing.T) {
 	}
 }
 
-func TestResumeAsksYesOrNo(t *testing.T) {
+func TestResumeAsksForTheName(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name    string
+		typed   string
 		keys    []string
 		resumes bool
+		closes  bool
 	}{
-		{"enter resumes", []string{"enter"}, true},
-		{"escape cancels", []string{"esc"}, false},
-		{"enter on Cancel cancels", []string{"tab", "enter"}, false},
+		{"the name typed and enter resume", "Acme Corp", []string{"enter"}, true, true},
+		{"enter with nothing typed does nothing and stays", "", []string{"enter"}, false, false},
+		{"enter with another name does nothing and stays", "Acme", []string{"enter"}, false, false},
+		{"escape cancels", "Acme Corp", []string{"esc"}, false, true},
+		{"enter on Cancel cancels", "Acme Corp", []string{"tab", "tab", "enter"}, false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -121,13 +125,17 @@ func TestResumeAsksYesOrNo(t *testing.T) {
 			if screen := h.Screen(); !strings.Contains(screen, "since 2026-03-01 12:00 UTC: unpaid") || !strings.Contains(screen, "invoice.") {
 				t.Errorf("the dialog does not say since when and why:\n%s", screen)
 			}
+			h.D.Type(tt.typed)
 			h.D.Press(tt.keys...)
 			o, _ := f.Org("Acme Corp")
 			if (o.State == rpc.StateActive) != tt.resumes {
 				t.Errorf("the organization is %s", o.State)
 			}
-			if len(h.Back) != 1 {
-				t.Errorf("the dialog sent %d backs, want to close", len(h.Back))
+			if closed := len(h.Back) == 1; closed != tt.closes {
+				t.Errorf("the dialog sent %d backs; want it closed: %v", len(h.Back), tt.closes)
+			}
+			if !tt.closes && !strings.Contains(h.Screen(), "Nothing was done") {
+				t.Errorf("a refused enter does not say what to type:\n%s", h.Screen())
 			}
 		})
 	}
