@@ -19,6 +19,7 @@ FUZZ_TARGETS := \
 	./internal/org:FuzzParseSelector \
 	./internal/document:FuzzParse \
 	./internal/auth:FuzzVerify \
+	./internal/auth:FuzzParsePublicKey \
 	./internal/server:FuzzCheckRequest \
 	./internal/server:FuzzScanRequest \
 	./internal/server:FuzzDecodeParams \

@@ -36,6 +36,10 @@ type Client struct {
 	TLSConfig *tls.Config
 	// DialTimeout bounds connecting; 5 s when zero.
 	DialTimeout time.Duration
+	// Dialer, when set, opens the client's connections instead of
+	// dialling Addr, which then only names them: orgd's SSH server gives
+	// each session an in-process connection this way.
+	Dialer func(ctx context.Context) (net.Conn, error)
 
 	mu     sync.Mutex
 	conn   *jsonrpc2.Conn
@@ -97,6 +101,13 @@ func newConn(c *Client, stream *lineStream) *jsonrpc2.Conn {
 }
 
 func (c *Client) dial(ctx context.Context) (net.Conn, error) {
+	if c.Dialer != nil {
+		nc, err := c.Dialer(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrUnreachable, err)
+		}
+		return nc, nil
+	}
 	a, err := ParseAddr(c.Address())
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnreachable, err)

@@ -232,6 +232,7 @@ func Methods() []string {
 		MethodAuthPassword, MethodAuthLogout,
 		MethodOperatorList, MethodOperatorCreate, MethodOperatorUpdate, MethodOperatorDelete,
 		MethodMemberList, MethodMemberAdd, MethodMemberUpdate, MethodMemberRemove,
+		MethodAuthKeysAdd, MethodAuthKeysList, MethodAuthKeysRemove,
 		MethodDataInsert, MethodDataFind, MethodDataCount, MethodDataUpdate, MethodDataDelete,
 		MethodDataIndexesList, MethodDataIndexesCreate, MethodDataIndexesDrop,
 		MethodSystemHealth, MethodRPCDiscover,

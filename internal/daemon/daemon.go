@@ -75,7 +75,7 @@ func OpenStore(ctx context.Context, cfg Config, log *slog.Logger, o Hooks) (*Sto
 	})
 	if err == nil && st.engine != nil {
 		err = st.engine.IndexIDs(ctx, s.Database(), mongo.OrganizationsCollection, mongo.ClaimsCollection, mongo.OperatorsCollection,
-			mongo.MembersCollection, mongo.RevocationsCollection, mongo.MetaCollection)
+			mongo.MembersCollection, mongo.KeysCollection, mongo.RevocationsCollection, mongo.MetaCollection)
 		if err != nil {
 			_ = s.Close(context.WithoutCancel(ctx))
 		}

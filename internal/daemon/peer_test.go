@@ -3,6 +3,7 @@ package daemon_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/orgd/orgd/internal/daemon"
+	"github.com/orgd/orgd/internal/org"
 	"github.com/orgd/orgd/internal/testenv"
 	"github.com/orgd/orgd/rpc"
 )
@@ -286,5 +288,38 @@ func TestThrottleCountsEachTCPAddressApart(t *testing.T) {
 	rep = loginFrom(t, addr, other, "ops@example.com", "operator-password")
 	if rep.Error != nil {
 		t.Fatalf("from %s, which never failed: %+v; the throttle must count each address apart", other, rep.Error)
+	}
+}
+
+// TestAnInProcessConnectionGoesThroughEveryCheck: a connection the SSH
+// server opens in process (ServeConn, and rpc.Client's Dialer) is served
+// as a socket's is, as the peer it names: never trusted, and throttled as
+// that peer.
+func TestAnInProcessConnectionGoesThroughEveryCheck(t *testing.T) {
+	d := testenv.Start(t, testenv.Options{})
+	op := d.Operator(t)
+	ctx := ctxT(t)
+	c := &rpc.Client{Addr: "in process", Dialer: func(context.Context) (net.Conn, error) {
+		client, server := net.Pipe()
+		d.Server().ServeConn(server, org.Peer{Key: "ip:192.0.2.9"})
+		return client, nil
+	}}
+	defer c.Close()
+	if w, err := c.Whoami(ctx, op); err != nil || w.Role != rpc.RoleOperator {
+		t.Fatalf("whoami over an in-process connection: %+v, %v", w, err)
+	}
+	_, err := c.ListOrgs(ctx, rpc.OrgListParams{})
+	wantCode(t, err, rpc.CodeUnauthenticated)
+	_, err = c.Bootstrap(ctx, "second@example.com", "second-password")
+	wantCode(t, err, rpc.CodeForbidden)
+	for i := range 20 {
+		_, err = c.Login(ctx, fmt.Sprintf("nobody%d@example.com", i), "wrong-password")
+		wantCode(t, err, rpc.CodeUnauthenticated)
+	}
+	_, err = c.Login(ctx, "ops@example.com", "operator-password")
+	wantCode(t, err, rpc.CodeTooManyAttempts)
+	// Another peer is not throttled.
+	if _, err := d.Client(t).Login(ctx, "ops@example.com", "operator-password"); err != nil {
+		t.Fatalf("a login over the socket after the in-process peer was throttled: %v", err)
 	}
 }

@@ -120,8 +120,11 @@ func (s *Store) abandonAccount(ctx context.Context, a org.Account, cause error) 
 }
 
 // undoAccount removes an account that is being created or removed: its
-// claims, then its document.
+// SSH keys and claims, then its document.
 func (s *Store) undoAccount(ctx context.Context, a org.Account) error {
+	if err := s.removeKeysOf(ctx, a.ID); err != nil {
+		return err
+	}
 	keys := []string{emailClaim(a.Email)}
 	if a.PendingEmail != "" {
 		keys = append(keys, emailClaim(a.PendingEmail))

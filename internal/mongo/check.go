@@ -17,7 +17,7 @@ import (
 type Problem struct {
 	// Kind is one of "intent", "missing_collection", "orphan_collection",
 	// "orphan_claim", "missing_claim", "stale_record", "orphan_member",
-	// "no_admin", "stale_lock" and "upgrade".
+	// "orphan_key", "no_admin", "stale_lock" and "upgrade".
 	Kind   string
 	Detail string
 }
@@ -44,6 +44,10 @@ func (s *Store) Check(ctx context.Context) ([]Problem, error) {
 	}
 	var claims []claimDoc
 	if err := findAll(ctx, s, ClaimsCollection, &claims); err != nil {
+		return nil, err
+	}
+	var keys []keyDoc
+	if err := findAll(ctx, s, KeysCollection, &keys); err != nil {
 		return nil, err
 	}
 	var meta []commitDoc
@@ -153,6 +157,15 @@ func (s *Store) Check(ctx context.Context) ([]Problem, error) {
 			add("orphan_member", "member %s (%s) belongs to organization %s, which does not exist; orgd removes it", d.Email, d.ID, d.OrgID)
 		} else if d.Role == string(org.RoleAdmin) && (d.State == string(org.StateActive) || d.State == string(org.StateUpdating)) {
 			admins[d.OrgID]++
+		}
+	}
+	accountIDs := make(map[string]bool, len(ops)+len(members))
+	for _, d := range slices.Concat(ops, members) {
+		accountIDs[d.ID] = true
+	}
+	for _, k := range keys {
+		if !accountIDs[k.Account] && !upgrading[k.Account] {
+			add("orphan_key", "SSH key %s (%s) belongs to account %s, which does not exist; orgd removes it", k.ID, k.Name, k.Account)
 		}
 	}
 	for _, d := range orgs {

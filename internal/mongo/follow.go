@@ -58,11 +58,15 @@ func (s *Store) Load(ctx context.Context) error {
 			return fmt.Errorf("load accounts: %w", err)
 		}
 	}
+	var keys []org.Key
+	if err := each(ctx, s.keys, func(d *keyDoc) { keys = append(keys, d.key()) }); err != nil {
+		return fmt.Errorf("load keys: %w", err)
+	}
 	revoked := make(map[string]time.Time)
 	if err := each(ctx, s.revoked, func(d *revocationDoc) { revoked[d.ID] = d.ExpiresAt.UTC() }); err != nil {
 		return fmt.Errorf("load revoked tokens: %w", err)
 	}
-	s.dir.Replace(orgs, accounts, revoked, asOf)
+	s.dir.Replace(org.Load{Organizations: orgs, Accounts: accounts, Keys: keys, Revoked: revoked}, asOf)
 	s.mu.Lock()
 	s.seen = version
 	clear(s.own)
@@ -248,5 +252,6 @@ func (s *Store) tick(ctx context.Context, n int) {
 		s.log.Warn("reconcile failed; will retry", "error", err)
 	}
 	s.writeLogins(ctx)
+	s.writeKeyUses(ctx)
 	s.forgetRevocations(ctx)
 }

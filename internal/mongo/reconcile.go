@@ -39,6 +39,9 @@ func (s *Store) Reconcile(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("account %s: %w", a.ID, err))
 		}
 	}
+	if err := s.removeOrphanKeys(ctx); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 

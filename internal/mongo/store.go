@@ -27,6 +27,7 @@ const (
 	OrganizationsCollection = "organizations"
 	OperatorsCollection     = "operators"
 	MembersCollection       = "members"
+	KeysCollection          = "keys"
 	RevocationsCollection   = "revocations"
 	ClaimsCollection        = "claims"
 	MetaCollection          = "meta"
@@ -36,7 +37,7 @@ const (
 // MasterCollections are orgd's own collections, every one but the
 // tenants'.
 var MasterCollections = []string{
-	OrganizationsCollection, OperatorsCollection, MembersCollection, RevocationsCollection,
+	OrganizationsCollection, OperatorsCollection, MembersCollection, KeysCollection, RevocationsCollection,
 	ClaimsCollection, MetaCollection, AuditCollection,
 }
 
@@ -98,6 +99,7 @@ type Store struct {
 	orgs       *mongo.Collection
 	ops        *mongo.Collection
 	members    *mongo.Collection
+	keys       *mongo.Collection
 	revoked    *mongo.Collection
 	claims     *mongo.Collection
 	meta       *mongo.Collection
@@ -138,8 +140,10 @@ type Store struct {
 	// streaming is set while a change stream reports other daemons'
 	// changes; polling then only does its periodic full reload.
 	streaming bool
-	// logins are the last logins not yet written, by account id.
-	logins map[string]time.Time
+	// logins are the last logins not yet written, by account id, and
+	// keyUses the last uses of SSH keys, by fingerprint.
+	logins  map[string]time.Time
+	keyUses map[string]time.Time
 }
 
 var _ org.Store = (*Store)(nil)
@@ -199,6 +203,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		orgs:          db.Collection(OrganizationsCollection),
 		ops:           db.Collection(OperatorsCollection),
 		members:       db.Collection(MembersCollection),
+		keys:          db.Collection(KeysCollection),
 		revoked:       db.Collection(RevocationsCollection),
 		claims:        db.Collection(ClaimsCollection),
 		meta:          db.Collection(MetaCollection),
@@ -217,6 +222,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		suspects:      make(map[string]bool),
 		own:           make(map[int64]bool),
 		logins:        make(map[string]time.Time),
+		keyUses:       make(map[string]time.Time),
 	}
 	if err := s.Load(ctx); err != nil {
 		_ = s.disconnect(context.WithoutCancel(ctx))

@@ -63,11 +63,14 @@ func (s *Store) setLayout(ctx context.Context, set bson.D) error {
 // organization's members are found by an index. Run it before serving.
 func (s *Store) Upgrade(ctx context.Context) error {
 	if !s.ferret {
-		// The embedded engine would not use it: it scans for any filter
-		// but {_id}, and orgd never asks it for members by organization.
-		_, err := s.members.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: bson.D{{Key: "org_id", Value: 1}}})
-		if err != nil {
+		// The embedded engine would not use them: it scans for any filter
+		// but {_id}, and orgd never asks it for members by organization
+		// nor keys by account.
+		if _, err := s.members.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: bson.D{{Key: "org_id", Value: 1}}}); err != nil {
 			return storeErr("index the members by organization", err)
+		}
+		if _, err := s.keys.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: bson.D{{Key: "account", Value: 1}}}); err != nil {
+			return storeErr("index the keys by account", err)
 		}
 	}
 	m, err := s.layout(ctx)

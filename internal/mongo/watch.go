@@ -46,7 +46,7 @@ func (s *Store) watchLoop(ctx context.Context) {
 // change stream until it breaks.
 func (s *Store) watch(ctx context.Context) error {
 	pipeline := mongo.Pipeline{{{Key: "$match", Value: bson.D{{Key: "ns.coll", Value: bson.D{
-		{Key: "$in", Value: bson.A{OrganizationsCollection, OperatorsCollection, MembersCollection, RevocationsCollection}},
+		{Key: "$in", Value: bson.A{OrganizationsCollection, OperatorsCollection, MembersCollection, KeysCollection, RevocationsCollection}},
 	}}}}}}
 	cs, err := s.db.Watch(ctx, pipeline)
 	if err != nil {
@@ -116,6 +116,17 @@ func (s *Store) refreshOne(ctx context.Context, collection, id string) error {
 			return storeErr("read account", err)
 		}
 		s.dir.PutAccount(d.account(operator))
+	case KeysCollection:
+		var d keyDoc
+		err := s.keys.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			s.dir.RemoveKey(id)
+			return nil
+		}
+		if err != nil {
+			return storeErr("read key", err)
+		}
+		s.dir.PutKey(d.key())
 	case RevocationsCollection:
 		var d revocationDoc
 		err := s.revoked.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)

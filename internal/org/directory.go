@@ -33,6 +33,9 @@ type Directory struct {
 	rosters   map[string]*roster       // organization id → its listed members
 	opCount   int                      // operators in any state
 	revoked   map[string]time.Time     // token id → when the token expires
+
+	keys        map[string]*keyEntry   // SSH keys by fingerprint
+	accountKeys map[string][]*keyEntry // account id → its keys, oldest first
 }
 
 // entry is an organization with the lower-cased strings it is sorted and
@@ -58,6 +61,9 @@ func NewDirectory(events *Events) *Directory {
 		emails:   make(map[string]string),
 		rosters:  make(map[string]*roster),
 		revoked:  make(map[string]time.Time),
+
+		keys:        make(map[string]*keyEntry),
+		accountKeys: make(map[string][]*keyEntry),
 	}
 }
 
@@ -210,11 +216,21 @@ func (d *Directory) Seq() uint64 {
 	return d.seq
 }
 
+// Load is what Replace takes: everything the store holds.
+type Load struct {
+	Organizations []Organization
+	Accounts      []Account
+	Keys          []Key
+	// Revoked are the tokens logged out one by one, and when they expire.
+	Revoked map[string]time.Time
+}
+
 // Replace swaps the content for a fresh load from the store, read after
 // Seq returned asOf, and publishes the differences as events. What was put
 // after asOf is newer than the load and is kept. Revoked tokens are added
 // to those known: a revocation is never undone.
-func (d *Directory) Replace(orgs []Organization, accounts []Account, revoked map[string]time.Time, asOf uint64) {
+func (d *Directory) Replace(l Load, asOf uint64) {
+	orgs, accounts, revoked := l.Organizations, l.Accounts, l.Revoked
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	seen := make(map[string]bool, len(orgs))
@@ -246,6 +262,7 @@ func (d *Directory) Replace(orgs []Organization, accounts []Account, revoked map
 	for id, exp := range revoked {
 		d.revoked[id] = exp
 	}
+	d.replaceKeysLocked(l.Keys, asOf)
 }
 
 func sameOrganization(a, b Organization) bool {

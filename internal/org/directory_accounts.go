@@ -161,6 +161,7 @@ func (d *Directory) removeAccountLocked(id string) {
 	}
 	d.unlistAccountLocked(old)
 	delete(d.accounts, id)
+	d.removeKeysOfLocked(id)
 	if old.acct.Role == RoleOperator {
 		d.opCount--
 	}

@@ -766,9 +766,11 @@ func TestDirectoryReplace(t *testing.T) {
 
 	changed.Name, changed.Slug, changed.Rev = "Changed Again", "changed_again", 2
 	fresh := organization(t, "fresh", "Fresh")
-	d.Replace([]org.Organization{keep, changed, fresh},
-		[]org.Account{{ID: "op-new", Email: "op-new@example.com", Role: org.RoleOperator, State: org.StateActive}},
-		map[string]time.Time{"revoked-token": time.Now().Add(time.Hour)}, asOf)
+	d.Replace(org.Load{
+		Organizations: []org.Organization{keep, changed, fresh},
+		Accounts:      []org.Account{{ID: "op-new", Email: "op-new@example.com", Role: org.RoleOperator, State: org.StateActive}},
+		Revoked:       map[string]time.Time{"revoked-token": time.Now().Add(time.Hour)},
+	}, asOf)
 
 	t.Run("the load's organizations are there", func(t *testing.T) {
 		for _, id := range []string{"keep", "changed", "fresh"} {

@@ -53,6 +53,13 @@ func (s untouchedStore) RevokeToken(context.Context, string, string, time.Time) 
 	return s.called("revoke a token")
 }
 func (untouchedStore) TouchLogin(string, time.Time) {}
+func (s untouchedStore) AddKey(context.Context, org.Key) (org.Key, error) {
+	return org.Key{}, s.called("add a key")
+}
+func (s untouchedStore) RemoveKey(context.Context, string) error {
+	return s.called("remove a key")
+}
+func (untouchedStore) TouchKey(string, time.Time) {}
 func (s untouchedStore) UpdateOrganization(context.Context, string, org.Change) (org.Organization, error) {
 	return org.Organization{}, s.called("update an organization")
 }

@@ -76,6 +76,18 @@ type Store interface {
 	// the store soon after.
 	TouchLogin(id string, at time.Time)
 
+	// AddKey registers an SSH public key, whose every field but
+	// LastUsedAt is set, to its account. ECONFLICT with Field public_key
+	// when its fingerprint is registered already, to anyone.
+	AddKey(ctx context.Context, k Key) (Key, error)
+
+	// RemoveKey removes the key with fingerprint; ENOTFOUND when there is
+	// none. RemoveAccount removes an account's keys too.
+	RemoveKey(ctx context.Context, fingerprint string) error
+
+	// TouchKey records that the key logged in at at, as TouchLogin does.
+	TouchKey(fingerprint string, at time.Time)
+
 	// Ping checks that the store answers.
 	Ping(ctx context.Context) error
 

@@ -37,7 +37,20 @@ type conn struct {
 }
 
 func (s *Server) accept(nc net.Conn) {
-	c := &conn{srv: s, nc: nc, peer: peerOf(nc), slots: make(chan struct{}, s.cfg.MaxInflight)}
+	s.acceptAs(nc, peerOf(nc))
+}
+
+// ServeConn serves the JSON-RPC API on nc, a connection made in this
+// process (one end of a net.Pipe), for a client that peer names: the SSH
+// server's sessions, whose requests go through every check a socket
+// client's do. It returns at once; the connection is served until either
+// end closes it, and counts towards --max-conns.
+func (s *Server) ServeConn(nc net.Conn, peer org.Peer) {
+	s.acceptAs(nc, peer)
+}
+
+func (s *Server) acceptAs(nc net.Conn, peer org.Peer) {
+	c := &conn{srv: s, nc: nc, peer: peer, slots: make(chan struct{}, s.cfg.MaxInflight)}
 	st := newLineStream(nc, s.cfg.MaxMessageBytes, s.cfg.IdleTimeout, s.cfg.RequestTimeout)
 	st.keepParams = true
 	st.busy = func() bool { return c.active.Load() > 0 }
