@@ -29,6 +29,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.onClock(m.now())
 	case tea.KeyPressMsg:
 		return m.onKey(msg)
+	case tea.PasteMsg:
+		return m.onPaste(msg)
 	case remote.Reply:
 		return m.onReply(msg)
 	case healthDue:
@@ -164,6 +166,25 @@ func (m Model) onKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	}
 	p, cmd := top.Update(k)
 	m.stack[len(m.stack)-1] = p
+	return m, cmd
+}
+
+// onPaste hands pasted text (bracketed paste: the terminal sends it as one
+// message) to the text field that has the focus: the login dialog's, or
+// the top page's while it is typing. Anywhere else it is dropped, as the
+// keys it holds must not act.
+func (m Model) onPaste(p tea.PasteMsg) (tea.Model, tea.Cmd) {
+	if m.login != nil {
+		l, cmd := m.login.Update(p)
+		m.login = &l
+		return m, cmd
+	}
+	top := m.top()
+	if m.help || top == nil || !top.Typing() {
+		return m, nil
+	}
+	next, cmd := top.Update(p)
+	m.stack[len(m.stack)-1] = next
 	return m, cmd
 }
 

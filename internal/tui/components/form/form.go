@@ -46,6 +46,9 @@ type Spec struct {
 	// the arrows and space move between; Value is the chosen one (Value
 	// must be one of them, or the first is chosen).
 	Choices []string
+	// Limit is the most characters the field takes: 256 when zero (128
+	// for a secret). What is typed or pasted beyond it is dropped.
+	Limit int
 }
 
 type field struct {
@@ -79,6 +82,9 @@ func New(st *styles.Styles, keys *keymap.KeyMap, specs ...Spec) Model {
 			in.EchoCharacter = '•'
 			in.CharLimit = 128
 		}
+		if s.Limit > 0 {
+			in.CharLimit = s.Limit
+		}
 		f := field{spec: s, input: in}
 		if len(s.Choices) > 0 {
 			f.choice = max(0, slices.Index(s.Choices, s.Value))
@@ -94,7 +100,8 @@ func New(st *styles.Styles, keys *keymap.KeyMap, specs ...Spec) Model {
 // fields; enter submits (submit is then true) once every field that is not
 // optional holds something, and otherwise moves to the next field. On a
 // choice, left, right and space choose; other keys edit the focused text
-// field.
+// field. A tea.PasteMsg (bracketed paste) goes into the focused text field
+// as typed text, newlines made spaces; it never submits.
 func (m Model) Update(msg tea.Msg) (_ Model, cmd tea.Cmd, submit bool) {
 	if k, ok := msg.(tea.KeyPressMsg); ok {
 		switch {

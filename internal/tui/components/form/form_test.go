@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/orgd/orgd/internal/tui/keymap"
@@ -91,5 +92,27 @@ func TestAChoiceShowsEveryWordAndTheChosenOne(t *testing.T) {
 	view := ansi.Strip(m.View())
 	if !strings.Contains(view, "( ) viewer  (•) admin") {
 		t.Errorf("the choice shows as:\n%s", view)
+	}
+}
+
+func TestAPasteGoesIntoTheFocusedFieldAndNeverSubmits(t *testing.T) {
+	t.Parallel()
+	keys := keymap.Default()
+	m := New(styles.New(), &keys,
+		Spec{Key: "line", Label: "Line", Limit: 1000},
+		Spec{Key: "short", Label: "Short", Limit: 5},
+	)
+	long := strings.Repeat("x", 400)
+	m, _, submit := m.Update(tea.PasteMsg{Content: "ssh-ed25519 " + long + " me@laptop\n"})
+	if submit {
+		t.Error("a paste ending in a newline submitted the form")
+	}
+	if got := m.Value("line"); got != "ssh-ed25519 "+long+" me@laptop " {
+		t.Errorf("the field holds %q", got)
+	}
+	m, _ = run(m, "tab")
+	m, _, _ = m.Update(tea.PasteMsg{Content: "abcdefgh"})
+	if got := m.Value("short"); got != "abcde" {
+		t.Errorf("a field of 5 characters holds %q after a paste of 8", got)
 	}
 }

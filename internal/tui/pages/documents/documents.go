@@ -199,6 +199,11 @@ func (m Model) Update(msg tea.Msg) (pages.Page, tea.Cmd) {
 			return m.filterKey(msg)
 		}
 		return m.key(msg)
+	case tea.PasteMsg:
+		if m.filtering {
+			return m.typeFilter(msg)
+		}
+		return m, nil
 	}
 	if next, cmd, ok := m.onInsert(msg); ok {
 		return next, cmd
