@@ -45,6 +45,8 @@ func TestEnterSubmitsOnceEveryRequiredFieldIsFilled(t *testing.T) {
 		{"enter with every required field filled submits", []string{"a", "@", "shift+tab", "p", "w", "enter"}, true, "password"},
 		{"an optional field may stay empty", []string{"a", "enter", "enter", "enter", "x", "enter"}, true, "password"},
 		{"tab only moves", []string{"a", "shift+tab", "x", "tab", "tab"}, false, "role"},
+		{"enter on the last field goes back to the first one still empty", []string{"enter", "enter", "enter", "enter"}, false, "email"},
+		{"enter on the last field skips what is filled", []string{"a", "tab", "tab", "tab", "enter"}, false, "password"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
