@@ -276,7 +276,9 @@ func TestEveryLineFitsTheTerminal(t *testing.T) {
 	a := startApp(t, fake, 80, 24)
 	a.login()
 	fake.PutMember("Acme Corp", "viewer@acme.example", "member-password", rpc.RoleViewer)
+	fake.PutKey(opsEmail, remotetest.KeyLine(1, "ops@a-laptop-with-a-rather-long-name.example"), "")
 	for _, keys := range [][]string{nil, {"enter"}, {"e"}, {"d"}, {"s"}, {"A"}, {"A", "n"}, {"P"}, {"?"}, {"enter", "enter"},
+		{"K"}, {"K", "n"}, {"K", "d"}, {"A", "s"}, {"enter", "m", "j", "s"},
 		{"enter", "enter", "G", "k", "enter"}, {"enter", "enter", "x"}, {"enter", "m"}, {"enter", "m", "n"}, {"enter", "m", "j", "e"}, {"enter", "m", "j", "d"}} {
 		a.d.Press(keys...)
 		for _, s := range sizes {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/orgd/orgd/internal/tui/components/statusbar"
 	"github.com/orgd/orgd/internal/tui/pages"
+	sshkeys "github.com/orgd/orgd/internal/tui/pages/keys"
 	"github.com/orgd/orgd/internal/tui/pages/login"
 	"github.com/orgd/orgd/internal/tui/pages/orgs"
 	"github.com/orgd/orgd/internal/tui/pages/password"
@@ -162,6 +163,8 @@ func (m Model) onKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return m.logout()
 		case key.Matches(k, keys.Password):
 			return m.open(password.New(m.common()))
+		case key.Matches(k, keys.SSHKeys):
+			return m.open(sshkeys.New(m.common(), ""))
 		}
 	}
 	p, cmd := top.Update(k)

@@ -10,6 +10,7 @@ import (
 	"math/big"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/ssh"
@@ -165,6 +166,22 @@ func (f *Fake) PutKey(email, line, name string) rpc.Key {
 		panic("remotetest: " + err.Error())
 	}
 	return *k
+}
+
+// KeyUsed records that the key fingerprint logged in at at, as orgd's SSH
+// server does; it reports whether there is such a key.
+func (f *Fake) KeyUsed(fingerprint string, at time.Time) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, keys := range f.sshKeys {
+		for i := range keys {
+			if keys[i].Fingerprint == fingerprint {
+				keys[i].LastUsedAt = &at
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Keys returns the keys of the account email, oldest first.
