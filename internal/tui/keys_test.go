@@ -25,7 +25,7 @@ func TestKOpensMyOwnKeysForEveryRole(t *testing.T) {
 			a.login()
 			a.d.Press("?")
 			a.wantScreen("K", "my ssh keys")
-			a.d.Press("esc", "K")
+			a.step("esc", "K")
 			p, ok := a.top().(keys.Model)
 			if !ok || p.Email() != "" {
 				t.Fatalf("K did not open my own keys:\n%s", a.screen())
@@ -91,7 +91,7 @@ func TestOperatorsOpenAnotherAccountsKeys(t *testing.T) {
 			f.PutKey("viewer@acme.example", remotetest.KeyLine(3, "viewer@phone"), "")
 			a := startApp(t, f, 80, 24)
 			a.login()
-			a.d.Press(tt.keys...)
+			a.step(tt.keys...)
 			p, ok := a.top().(keys.Model)
 			if !ok || p.Email() != tt.whose {
 				t.Fatalf("%v opened %T for %q:\n%s", tt.keys, a.top(), tt.whose, a.screen())
@@ -113,7 +113,7 @@ func TestAnAdminIsNotOfferedAMembersKeys(t *testing.T) {
 	f.PutMember("Acme", "viewer@acme.example", "member-password", rpc.RoleViewer)
 	a := startApp(t, f, 80, 24)
 	a.login()
-	a.d.Press("enter", "m", "j")
+	a.step("enter", "m", "j")
 	a.wantScreen("Acme › members")
 	if strings.Contains(a.screen(), "s ssh keys") {
 		t.Errorf("the members page offers an admin a member's keys:\n%s", a.screen())

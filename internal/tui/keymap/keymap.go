@@ -207,13 +207,15 @@ func (k KeyMap) DetailHelp(o DetailOffer) Help {
 
 // DocumentsHelp is the help of an organization's documents. filtered says
 // whether a filter is in force, which esc then clears (instead of going
-// back); change whether the account may insert, edit and delete.
-func (k KeyMap) DocumentsHelp(filtered, change bool) Help {
+// back); change whether the account may insert, edit and delete; editor
+// whether an editor may run here, which inserting and editing need.
+func (k KeyMap) DocumentsHelp(filtered, change, editor bool) Help {
 	esc := k.Back
 	if filtered {
 		esc = k.ClearFilter
 	}
-	insert, edit, del := enabled(k.InsertDocument, change), enabled(k.EditDocument, change), enabled(k.DeleteDocument, change)
+	insert, edit := enabled(k.InsertDocument, change && editor), enabled(k.EditDocument, change && editor)
+	del := enabled(k.DeleteDocument, change)
 	return Help{
 		Short: []Binding{k.ViewDocument, insert, edit, del, k.Filter, esc, k.Help},
 		Full: [][]Binding{
@@ -234,11 +236,12 @@ func (k KeyMap) JSONFilterHelp() Help {
 }
 
 // DocumentHelp is the help of one document's page; change says whether
-// the account may edit and delete it.
-func (k KeyMap) DocumentHelp(change bool) Help {
+// the account may edit and delete it, editor whether an editor may run
+// here, which editing needs.
+func (k KeyMap) DocumentHelp(change, editor bool) Help {
 	scroll := k.Down
 	scroll.SetHelp("↑/↓", "scroll")
-	edit, del := enabled(k.EditDocument, change), enabled(k.DeleteDocument, change)
+	edit, del := enabled(k.EditDocument, change && editor), enabled(k.DeleteDocument, change)
 	return Help{
 		Short: []Binding{scroll, edit, del, k.Refresh, k.Back, k.Help, k.Quit},
 		Full: [][]Binding{
