@@ -1,6 +1,7 @@
 // Command orgtui is the terminal UI of orgd: log in, then browse, create,
 // edit, rename, label, suspend and delete organizations, manage their
-// members and orgd's operators, and browse and edit their documents. It talks to orgd over its JSON-RPC socket, found by --addr,
+// members, orgd's operators and SSH keys, and browse and edit their
+// documents. It talks to orgd over its JSON-RPC socket, found by --addr,
 // then $ORGD_ADDR, then the default socket.
 package main
 
@@ -43,11 +44,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, start sta
 		Short: "orgtui: the terminal UI of orgd",
 		Long: `orgtui connects to orgd, logs you in and lets you browse, create, edit, rename,
 label, suspend, resume and delete organizations, manage their members (m on an
-organization) and orgd's operators (A), change your password (P), and browse,
-filter, edit, insert and delete their documents (in $VISUAL, else $EDITOR, else
-vi). What it offers follows your role: a viewer only reads. When orgd has no
-operator yet, it offers to create the first one. Every key it takes is shown at
-the bottom of the screen; ? shows all.
+organization) and orgd's operators (A), change your password (P), manage the SSH
+keys that log you in to orgtui over SSH (K; operators see anyone's with s on an
+account), and browse, filter, edit, insert and delete their documents (in
+$VISUAL, else $EDITOR, else vi). What it offers follows your role: a viewer only
+reads. When orgd has no operator yet, it offers to create the first one. Every
+key it takes is shown at the bottom of the screen; ? shows all.
 
 orgd is found by --addr, then $ORGD_ADDR, then the default socket
 ($XDG_RUNTIME_DIR/orgd/orgd.sock, or /run/orgd/orgd.sock).`,

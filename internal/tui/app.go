@@ -20,6 +20,7 @@ import (
 	"github.com/orgd/orgd/internal/tui/keymap"
 	"github.com/orgd/orgd/internal/tui/pages"
 	"github.com/orgd/orgd/internal/tui/pages/login"
+	"github.com/orgd/orgd/internal/tui/pages/orgs"
 	"github.com/orgd/orgd/internal/tui/remote"
 	"github.com/orgd/orgd/internal/tui/styles"
 	"github.com/orgd/orgd/rpc"
@@ -37,9 +38,39 @@ type Options struct {
 	// nil.
 	Log *slog.Logger
 	// Editor runs the person's text editor on documents; its zero value
-	// reads $VISUAL and $EDITOR and hands the terminal over.
+	// reads $VISUAL and $EDITOR and hands the terminal over. It is not
+	// used when Hosted is set.
 	Editor editor.Editor
+
+	// Session, when set, is a session that the caller has authenticated
+	// already (orgd's SSH server, for the account whose key or password
+	// opened the SSH session): orgtui starts on it, on the organization
+	// list, without showing the login dialog.
+	Session *Session
+	// Hosted is set by a caller that runs orgtui for someone it
+	// authenticated itself, where nobody could answer a login dialog:
+	// orgd's SSH server. Logging out (L) then ends the program, and so
+	// does a session that ends (its token revoked or expired, -32001, or
+	// the member's organization suspended, -32010), each with a one-line
+	// reason for the caller to print (Model.Ended, RunProgram). No program
+	// runs on the host either: documents cannot be inserted or edited in
+	// an editor, which would run on orgd's host, as orgd.
+	Hosted bool
 }
+
+// Session is a session that orgd has authenticated already: the account's
+// email, and what auth.login would have answered for it (token, expiry,
+// role, organization). orgtui uses the token as it is, and never shows or
+// logs it.
+type Session struct {
+	// Email is the account's email.
+	Email string
+	rpc.Session
+}
+
+// NoEditor is why documents are not edited in an editor when orgtui is
+// hosted (Options.Hosted).
+const NoEditor = "documents are not edited in an editor over SSH: the editor would run on orgd's host"
 
 // Timing of the connection's upkeep.
 const (
@@ -53,8 +84,8 @@ const (
 	FlashTime = 6 * time.Second
 )
 
-// session is who is signed in.
-type session struct {
+// signedIn is who is signed in.
+type signedIn struct {
 	email   string
 	role    string
 	org     *rpc.OrgRef
@@ -74,8 +105,10 @@ type Model struct {
 	width, height int
 	clock         time.Time
 
-	session *session
+	session *signedIn
 	login   *login.Model // the login dialog, while it shows
+	hosted  bool         // Options.Hosted
+	ended   string       // why the program ended (hosted), once it did
 	stack   []pages.Page
 	help    bool
 
@@ -94,7 +127,8 @@ type Model struct {
 	events     <-chan rpc.OrgEvent
 }
 
-// New returns the application, showing the login dialog.
+// New returns the application, showing the login dialog, or on the
+// organization list of o.Session when that is set.
 func New(o Options) Model {
 	now := o.Now
 	if now == nil {
@@ -112,10 +146,25 @@ func New(o Options) Model {
 		now:    now,
 		log:    log,
 		editor: o.Editor,
+		hosted: o.Hosted,
 		width:  80,
 		height: 24,
 		clock:  now(),
 		conn:   statusbar.Connecting,
+	}
+	if o.Hosted {
+		m.editor = editor.Editor{Off: NoEditor}
+	}
+	if s := o.Session; s != nil {
+		// As a login in the dialog would, but the calls wait for Init: a
+		// command made here would count as a call under way (remote.Orgd)
+		// until it runs.
+		m, _ = m.signIn(login.Done{Session: s.Session, Email: s.Email})
+		// An empty list makes no call when it gets its size.
+		list, _ := orgs.New(m.common()).Update(m.pageSize())
+		m.stack = []pages.Page{list}
+		m.subscribed = true // Init subscribes
+		return m
 	}
 	l := login.New(m.orgd, m.keys, m.styles, "", "")
 	m.login = &l
@@ -133,10 +182,21 @@ type healthMsg struct{ health *rpc.Health }
 type healthDue struct{ seq int }
 
 // Init starts the clock, the first health check and the login dialog's
-// question to orgd.
+// question to orgd, or with Options.Session the session's subscription
+// and its first page.
 func (m Model) Init() tea.Cmd {
+	if top := m.top(); m.login == nil && top != nil {
+		return tea.Batch(m.tick(), m.checkHealth(), m.orgd.Subscribe(), top.Init())
+	}
 	return tea.Batch(m.tick(), m.checkHealth(), m.login.Init())
 }
+
+// Ended returns why the program ended by itself when hosted
+// (Options.Hosted): the person logged out, or the session ended (revoked,
+// expired, the organization suspended). It is one line, for the caller to
+// print once the program has given the terminal back, and never holds a
+// token. It is empty while the program runs and when the person quit.
+func (m Model) Ended() string { return m.ended }
 
 func (m Model) tick() tea.Cmd {
 	return tea.Tick(time.Second, func(time.Time) tea.Msg { return clockMsg{} })

@@ -62,8 +62,19 @@ func operatorFake(orgs ...rpc.Organization) *remotetest.Fake {
 
 func startApp(t *testing.T, fake *remotetest.Fake, width, height int) *app {
 	t.Helper()
+	return startAppWith(t, fake, width, height, nil)
+}
+
+// startAppWith is startApp with options of the test's own: set, when not
+// nil, changes them before the application is made.
+func startAppWith(t *testing.T, fake *remotetest.Fake, width, height int, set func(*Options)) *app {
+	t.Helper()
 	a := &app{t: t, fake: fake, editor: remotetest.NewFakeEditor(t), clock: &clock{t: epoch}}
-	m := New(Options{Client: fake, Now: a.clock.Now, Timeout: 5 * time.Second, Editor: a.editor.Editor})
+	o := Options{Client: fake, Now: a.clock.Now, Timeout: 5 * time.Second, Editor: a.editor.Editor}
+	if set != nil {
+		set(&o)
+	}
+	m := New(o)
 	a.m = m
 	a.d = remotetest.NewDriver(func(msg tea.Msg) tea.Cmd {
 		var cmd tea.Cmd
@@ -97,6 +108,15 @@ func (a *app) login() {
 	a.d.Press("enter")
 	if a.model().session == nil {
 		a.t.Fatalf("login failed:\n%s", a.screen())
+	}
+}
+
+// step presses keys one at a time, letting what each starts settle (a
+// page that opens, a load) before the next: unlike Press, which types as
+// fast as a person does and so may reach a page before it has opened.
+func (a *app) step(keys ...string) {
+	for _, k := range keys {
+		a.d.Press(k)
 	}
 }
 
@@ -276,7 +296,9 @@ func TestEveryLineFitsTheTerminal(t *testing.T) {
 	a := startApp(t, fake, 80, 24)
 	a.login()
 	fake.PutMember("Acme Corp", "viewer@acme.example", "member-password", rpc.RoleViewer)
+	fake.PutKey(opsEmail, remotetest.KeyLine(1, "ops@a-laptop-with-a-rather-long-name.example"), "")
 	for _, keys := range [][]string{nil, {"enter"}, {"e"}, {"d"}, {"s"}, {"A"}, {"A", "n"}, {"P"}, {"?"}, {"enter", "enter"},
+		{"K"}, {"K", "n"}, {"K", "d"}, {"A", "s"}, {"enter", "m", "j", "s"},
 		{"enter", "enter", "G", "k", "enter"}, {"enter", "enter", "x"}, {"enter", "m"}, {"enter", "m", "n"}, {"enter", "m", "j", "e"}, {"enter", "m", "j", "d"}} {
 		a.d.Press(keys...)
 		for _, s := range sizes {

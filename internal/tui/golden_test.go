@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
 
@@ -228,6 +229,37 @@ func TestGoldenScreens(t *testing.T) {
 			a.d.Type(opsPassword)
 			a.d.Press("enter")
 		}},
+		{"keys", keysFake(orgs), func(a *app) {
+			a.login()
+			a.d.Press("K", "j")
+		}},
+		{"keys-empty", func() *remotetest.Fake { return operatorFake(orgs...) }, func(a *app) {
+			a.login()
+			a.d.Press("K")
+		}},
+		{"key-add", keysFake(orgs), func(a *app) {
+			a.login()
+			a.d.Press("K", "n")
+			a.d.Send(tea.PasteMsg{Content: remotetest.KeyLine(7, "ops@new-laptop") + "\n"})
+		}},
+		{"key-add-refused", keysFake(orgs), func(a *app) {
+			a.login()
+			a.d.Press("K", "n")
+			a.d.Send(tea.PasteMsg{Content: remotetest.DSAKeyLine("ops@1999")})
+			a.d.Press("enter")
+		}},
+		{"key-remove", keysFake(orgs), func(a *app) {
+			a.login()
+			a.d.Press("K", "d")
+		}},
+		{"member-keys", func() *remotetest.Fake {
+			f := members()
+			f.PutKey("grace@acme.example", remotetest.KeyLine(11, "grace@workstation"), "")
+			return f
+		}, func(a *app) {
+			a.login()
+			a.d.Press("j", "enter", "m", "j", "j", "s")
+		}},
 		{"help", func() *remotetest.Fake { return operatorFake(orgs...) }, func(a *app) {
 			a.login()
 			a.d.Press("?")
@@ -273,6 +305,18 @@ func TestGoldenScreens(t *testing.T) {
 			golden(t, tt.name+".golden", render(t, m, colorprofile.NoTTY))
 			golden(t, tt.name+".ansi.golden", render(t, m, colorprofile.ANSI))
 		})
+	}
+}
+
+// keysFake is an orgd where the operator has two SSH keys, the first one
+// used since.
+func keysFake(orgs []rpc.Organization) func() *remotetest.Fake {
+	return func() *remotetest.Fake {
+		f := operatorFake(orgs...)
+		laptop := f.PutKey(opsEmail, remotetest.KeyLine(1, "ops@laptop"), "laptop")
+		f.PutKey(opsEmail, remotetest.RSAKeyLine(3072, "ops@backup"), "")
+		f.KeyUsed(laptop.Fingerprint, time.Date(2026, 3, 14, 9, 45, 0, 0, time.UTC))
+		return f
 	}
 }
 

@@ -12,13 +12,39 @@ import (
 // terminal is restored on exit, and on a panic (Bubble Tea catches it,
 // restores the terminal, and Run returns an error).
 func Run(ctx context.Context, o Options) error {
-	p := tea.NewProgram(New(o), tea.WithContext(ctx))
-	_, err := p.Run()
+	_, err := RunProgram(ctx, o)
+	return err
+}
+
+// NewProgram returns orgtui's Bubble Tea program for o, which ends with
+// ctx. opts are applied after orgtui's own, so a caller that is not a
+// terminal's own process gives the program its terminal with them: orgd's
+// SSH server passes the SSH session's input and output, environment,
+// window size and colour profile (tea.WithInput, tea.WithOutput,
+// tea.WithEnvironment, tea.WithWindowSize, tea.WithColorProfile).
+//
+// The program's final model is a Model; its Ended method says why a
+// hosted session ended (Options.Hosted).
+func NewProgram(ctx context.Context, o Options, opts ...tea.ProgramOption) *tea.Program {
+	return tea.NewProgram(New(o), append([]tea.ProgramOption{tea.WithContext(ctx)}, opts...)...)
+}
+
+// RunProgram runs NewProgram(ctx, o, opts...) until the person quits, the
+// session ends (Options.Hosted) or ctx ends. It returns why a hosted
+// session ended, one line to print to the person once the terminal is
+// theirs again (Model.Ended: "Logged out.", "Your session expired.", …);
+// it is empty when the person quit or ctx ended. The terminal is restored
+// on exit and on a panic, which comes back as an error.
+func RunProgram(ctx context.Context, o Options, opts ...tea.ProgramOption) (ended string, err error) {
+	final, err := NewProgram(ctx, o, opts...).Run()
 	if err != nil && !errors.Is(err, tea.ErrProgramKilled) {
-		return fmt.Errorf("orgtui: %w", err)
+		return "", fmt.Errorf("orgtui: %w", err)
 	}
 	if errors.Is(err, tea.ErrProgramPanic) {
-		return fmt.Errorf("orgtui: %w", err)
+		return "", fmt.Errorf("orgtui: %w", err)
 	}
-	return nil
+	if m, ok := final.(Model); ok {
+		ended = m.Ended()
+	}
+	return ended, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/orgd/orgd/internal/tui/components/statusbar"
 	"github.com/orgd/orgd/internal/tui/pages"
+	sshkeys "github.com/orgd/orgd/internal/tui/pages/keys"
 	"github.com/orgd/orgd/internal/tui/pages/login"
 	"github.com/orgd/orgd/internal/tui/pages/orgs"
 	"github.com/orgd/orgd/internal/tui/pages/password"
@@ -29,6 +30,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.onClock(m.now())
 	case tea.KeyPressMsg:
 		return m.onKey(msg)
+	case tea.PasteMsg:
+		return m.onPaste(msg)
 	case remote.Reply:
 		return m.onReply(msg)
 	case healthDue:
@@ -51,6 +54,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		if m.ownSuspended(msg.Event) {
 			m.log.Info("organization suspended: session ended")
+			if m.hosted {
+				return m.end(login.SuspendedNotice, false)
+			}
 			return m.signOut(login.SuspendedNotice, m.session.email)
 		}
 		next, cmd := m.broadcast(pages.Changed{Event: msg.Event})
@@ -100,6 +106,9 @@ func (m Model) route(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case pages.EndSession:
 		if m.session == nil || m.login != nil {
 			return m, nil
+		}
+		if m.hosted {
+			return m.end(msg.Notice, false)
 		}
 		m.sessionEnded(msg.Notice)
 		return m, m.login.Init()
@@ -160,10 +169,31 @@ func (m Model) onKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return m.logout()
 		case key.Matches(k, keys.Password):
 			return m.open(password.New(m.common()))
+		case key.Matches(k, keys.SSHKeys):
+			return m.open(sshkeys.New(m.common(), ""))
 		}
 	}
 	p, cmd := top.Update(k)
 	m.stack[len(m.stack)-1] = p
+	return m, cmd
+}
+
+// onPaste hands pasted text (bracketed paste: the terminal sends it as one
+// message) to the text field that has the focus: the login dialog's, or
+// the top page's while it is typing. Anywhere else it is dropped, as the
+// keys it holds must not act.
+func (m Model) onPaste(p tea.PasteMsg) (tea.Model, tea.Cmd) {
+	if m.login != nil {
+		l, cmd := m.login.Update(p)
+		m.login = &l
+		return m, cmd
+	}
+	top := m.top()
+	if m.help || top == nil || !top.Typing() {
+		return m, nil
+	}
+	next, cmd := top.Update(p)
+	m.stack[len(m.stack)-1] = next
 	return m, cmd
 }
 
@@ -188,6 +218,14 @@ func (m Model) onReply(r remote.Reply) (tea.Model, tea.Cmd) {
 	}
 	mine := r.Err != nil && !r.Anonymous && m.session != nil && r.Gen == m.session.gen && m.login == nil
 	switch {
+	case mine && m.hosted && remote.IsUnauthenticated(r.Err):
+		m.log.Info("session ended", "err", r.Err)
+		next, cmd := m.end("Your session ended: "+remote.Describe(r.Err), false)
+		return next, tea.Batch(append(cmds, cmd)...)
+	case mine && m.hosted && remote.IsSuspended(r.Err) && m.session.role != rpc.RoleOperator:
+		m.log.Info("organization suspended: session ended")
+		next, cmd := m.end(login.SuspendedNotice, false)
+		return next, tea.Batch(append(cmds, cmd)...)
 	case mine && remote.IsUnauthenticated(r.Err):
 		m.sessionEnded("Your session ended. Log in again to go on where you were.")
 		cmds = append(cmds, m.login.Init())
@@ -277,6 +315,10 @@ func (m Model) onClock(t time.Time) (tea.Model, tea.Cmd) {
 		m.flashUntil = time.Time{}
 	}
 	if s := m.session; s != nil && m.login == nil && !s.expires.IsZero() && !t.Before(s.expires) {
+		if m.hosted {
+			next, cmd := m.end("Your session expired.", false)
+			return next, tea.Batch(append(cmds, cmd)...)
+		}
 		m.sessionEnded("Your session expired. Log in again to go on where you were.")
 		cmds = append(cmds, m.login.Init())
 	}
@@ -325,23 +367,33 @@ type resubscribe struct{ gen int }
 
 // loggedIn starts a session. The person is back where they were when the
 // same account logs in again; another account starts on a fresh list.
-func (m Model) loggedIn(d login.Done) (tea.Model, tea.Cmd) {
-	same := m.session != nil && strings.EqualFold(m.session.email, d.Email) && m.session.role == d.Session.Role
+func (m Model) loggedIn(d login.Done) (Model, tea.Cmd) {
+	m, same := m.signIn(d)
+	cmds := []tea.Cmd{m.subscribe()}
+	if same {
+		next, cmd := m.broadcast(pages.Reload{})
+		return next, tea.Batch(append(cmds, cmd)...)
+	}
+	next, cmd := m.open(orgs.New(m.common()))
+	return next, tea.Batch(append(cmds, cmd)...)
+}
+
+// signIn makes d the session, without calling orgd (loggedIn and Init
+// do), and reports whether the same account was signed in with pages
+// open, which then stay; otherwise the pages are closed.
+func (m Model) signIn(d login.Done) (Model, bool) {
+	same := m.session != nil && strings.EqualFold(m.session.email, d.Email) && m.session.role == d.Session.Role && len(m.stack) > 0
 	gen := m.orgd.SetToken(d.Session.Token)
-	m.session = &session{email: d.Email, role: d.Session.Role, org: d.Session.Org, expires: d.Session.ExpiresAt, gen: gen}
+	m.session = &signedIn{email: d.Email, role: d.Session.Role, org: d.Session.Org, expires: d.Session.ExpiresAt, gen: gen}
 	m.login = nil
 	m.subscribed = false
 	m.subGen++ // events of the old subscription are dropped
 	m.events = nil
 	m.log.Info("logged in", "email", d.Email, "role", d.Session.Role)
-	cmds := []tea.Cmd{m.subscribe()}
-	if same && len(m.stack) > 0 {
-		next, cmd := m.broadcast(pages.Reload{})
-		return next, tea.Batch(append(cmds, cmd)...)
+	if !same {
+		m.stack = nil
 	}
-	m.stack = nil
-	next, cmd := m.open(orgs.New(m.common()))
-	return next, tea.Batch(append(cmds, cmd)...)
+	return m, same
 }
 
 // sessionEnded brings back the login dialog over the current screen.
@@ -361,7 +413,30 @@ func (m *Model) sessionEnded(notice string) {
 // next call opens a new one.
 func (m Model) logout() (tea.Model, tea.Cmd) {
 	m.log.Info("logged out")
+	if m.hosted {
+		return m.end("Logged out.", true)
+	}
 	return m.signOut("Logged out.", "")
+}
+
+// end ends the program with reason when hosted (Options.Hosted), where no
+// login dialog could be answered: the session is forgotten, its token
+// revoked first when revoke is set (best effort, as signOut does), and
+// the program quits; Ended returns reason.
+func (m Model) end(reason string, revoke bool) (Model, tea.Cmd) {
+	token, _ := m.orgd.Session()
+	m.orgd.SetToken("")
+	m.ended = reason
+	m.session = nil
+	m.stack = nil
+	m.help = false
+	m.subscribed = false
+	m.subGen++
+	m.log.Info("program ends", "reason", reason)
+	if revoke {
+		return m, m.orgd.LogoutThen(token, tea.QuitMsg{})
+	}
+	return m, tea.Quit
 }
 
 // signOut ends the session: the token is revoked (best effort) and
@@ -390,7 +465,7 @@ func (m Model) ownSuspended(ev rpc.OrgEvent) bool {
 }
 
 // open pushes p, gives it its size and starts it.
-func (m Model) open(p pages.Page) (tea.Model, tea.Cmd) {
+func (m Model) open(p pages.Page) (Model, tea.Cmd) {
 	p, cmd := p.Update(m.pageSize())
 	m.stack = append(m.stack, p)
 	m.help = false

@@ -62,6 +62,8 @@ func (m Model) Render() string {
 func (m Model) body(height int) (body, title string, help keymap.Help) {
 	top := m.top()
 	switch {
+	case m.ended != "":
+		return layout.Center(m.styles.Warning.Render(m.ended), m.width, height), "", keymap.Help{}
 	case m.login != nil:
 		under := ""
 		if top != nil {

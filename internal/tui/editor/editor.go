@@ -31,7 +31,15 @@ type Editor struct {
 	// Dir is where the temporary file is made; the system's temporary
 	// directory when empty.
 	Dir string
+	// Off, when set, says why no editor may run here (orgtui hosted in
+	// orgd, over SSH: the editor would run on orgd's host, as orgd, and
+	// most editors can start a shell). Edit then runs nothing and
+	// delivers a Done with Off as its error.
+	Off string
 }
+
+// Available reports whether an editor may run (Off is not set).
+func (e Editor) Available() bool { return e.Off == "" }
 
 // Done is delivered when the editor has exited.
 type Done struct {
@@ -65,6 +73,9 @@ func (e Editor) Command() []string {
 // *.json so that the editor highlights it, mode 0600), runs the editor on
 // it, reads it back, removes it and delivers a Done carrying tag.
 func (e Editor) Edit(text string, tag any) tea.Cmd {
+	if e.Off != "" {
+		return func() tea.Msg { return Done{Tag: tag, Text: text, Err: errors.New(e.Off)} }
+	}
 	return func() tea.Msg {
 		path, err := e.write(text)
 		if err != nil {

@@ -42,9 +42,17 @@ type KeyMap struct {
 	Accounts, Members key.Binding
 	// Acting on the account under the cursor, or on the list.
 	AddAccount, ChangeRole, ResetPassword, RemoveAccount key.Binding
+	// AccountKeys opens the SSH keys of the account under the cursor
+	// (operators, on the operators' and members' pages).
+	AccountKeys key.Binding
 
-	// Everywhere: Password changes one's own password.
-	Back, Help, Password, Logout, Quit, ForceQuit key.Binding
+	// A page of SSH keys: add one (paste its line), remove the one under
+	// the cursor.
+	AddKey, RemoveKey key.Binding
+
+	// Everywhere: Password changes one's own password, SSHKeys opens one's
+	// own SSH keys.
+	Back, Help, Password, SSHKeys, Logout, Quit, ForceQuit key.Binding
 }
 
 // Default returns the key bindings.
@@ -91,10 +99,16 @@ func Default() KeyMap {
 		ChangeRole:    key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "role")),
 		ResetPassword: key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "password")),
 		RemoveAccount: key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "remove")),
+		// Not k, which moves up in every list.
+		AccountKeys: key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "ssh keys")),
+
+		AddKey:    key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "add key")),
+		RemoveKey: key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "remove")),
 
 		Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Password:  key.NewBinding(key.WithKeys("P"), key.WithHelp("P", "my password")),
+		SSHKeys:   key.NewBinding(key.WithKeys("K"), key.WithHelp("K", "my ssh keys")),
 		Logout:    key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "log out")),
 		Quit:      key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
 		ForceQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
@@ -126,7 +140,7 @@ func enabled(b key.Binding, on bool) key.Binding {
 
 // global is the column of keys that work on every screen.
 func (k KeyMap) global() []Binding {
-	return []Binding{k.Help, k.Password, k.Logout, k.Quit, k.ForceQuit}
+	return []Binding{k.Help, k.Password, k.SSHKeys, k.Logout, k.Quit, k.ForceQuit}
 }
 
 // ListOffer says what the organization list offers the signed-in account.
@@ -193,13 +207,15 @@ func (k KeyMap) DetailHelp(o DetailOffer) Help {
 
 // DocumentsHelp is the help of an organization's documents. filtered says
 // whether a filter is in force, which esc then clears (instead of going
-// back); change whether the account may insert, edit and delete.
-func (k KeyMap) DocumentsHelp(filtered, change bool) Help {
+// back); change whether the account may insert, edit and delete; editor
+// whether an editor may run here, which inserting and editing need.
+func (k KeyMap) DocumentsHelp(filtered, change, editor bool) Help {
 	esc := k.Back
 	if filtered {
 		esc = k.ClearFilter
 	}
-	insert, edit, del := enabled(k.InsertDocument, change), enabled(k.EditDocument, change), enabled(k.DeleteDocument, change)
+	insert, edit := enabled(k.InsertDocument, change && editor), enabled(k.EditDocument, change && editor)
+	del := enabled(k.DeleteDocument, change)
 	return Help{
 		Short: []Binding{k.ViewDocument, insert, edit, del, k.Filter, esc, k.Help},
 		Full: [][]Binding{
@@ -220,11 +236,12 @@ func (k KeyMap) JSONFilterHelp() Help {
 }
 
 // DocumentHelp is the help of one document's page; change says whether
-// the account may edit and delete it.
-func (k KeyMap) DocumentHelp(change bool) Help {
+// the account may edit and delete it, editor whether an editor may run
+// here, which editing needs.
+func (k KeyMap) DocumentHelp(change, editor bool) Help {
 	scroll := k.Down
 	scroll.SetHelp("↑/↓", "scroll")
-	edit, del := enabled(k.EditDocument, change), enabled(k.DeleteDocument, change)
+	edit, del := enabled(k.EditDocument, change && editor), enabled(k.DeleteDocument, change)
 	return Help{
 		Short: []Binding{scroll, edit, del, k.Refresh, k.Back, k.Help, k.Quit},
 		Full: [][]Binding{
@@ -246,6 +263,8 @@ type AccountsOffer struct {
 	ResetPassword bool
 	// Remove: d.
 	Remove bool
+	// Keys: s, the account's SSH keys (operators).
+	Keys bool
 }
 
 // AccountsHelp is the help of the operators' page and of an
@@ -253,11 +272,32 @@ type AccountsOffer struct {
 func (k KeyMap) AccountsHelp(o AccountsOffer) Help {
 	add, role := enabled(k.AddAccount, o.Add), enabled(k.ChangeRole, o.ChangeRole)
 	reset, remove := enabled(k.ResetPassword, o.ResetPassword), enabled(k.RemoveAccount, o.Remove)
+	keys := enabled(k.AccountKeys, o.Keys)
 	return Help{
-		Short: []Binding{add, role, reset, remove, k.Refresh, k.Back, k.Help, k.Quit},
+		Short: []Binding{add, role, reset, remove, keys, k.Back, k.Help, k.Refresh, k.Quit},
 		Full: [][]Binding{
 			{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
-			{add, role, reset, remove, k.Refresh},
+			{add, role, reset, remove, keys, k.Refresh},
+			append([]Binding{k.Back}, k.global()...),
+		},
+	}
+}
+
+// KeysOffer says what a page of SSH keys offers.
+type KeysOffer struct {
+	// Remove: d, on the key under the cursor.
+	Remove bool
+}
+
+// KeysHelp is the help of a page of SSH keys: one's own, or (for
+// operators) another account's.
+func (k KeyMap) KeysHelp(o KeysOffer) Help {
+	remove := enabled(k.RemoveKey, o.Remove)
+	return Help{
+		Short: []Binding{k.AddKey, remove, k.Back, k.Help, k.Refresh, k.Quit},
+		Full: [][]Binding{
+			{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
+			{k.AddKey, remove, k.Refresh},
 			append([]Binding{k.Back}, k.global()...),
 		},
 	}

@@ -49,6 +49,10 @@ type Client interface {
 	AddMember(ctx context.Context, p rpc.MemberAddParams) (*rpc.Account, error)
 	UpdateMember(ctx context.Context, p rpc.MemberUpdateParams) (*rpc.Account, error)
 	RemoveMember(ctx context.Context, p rpc.MemberRemoveParams) error
+
+	AddKey(ctx context.Context, p rpc.KeyAddParams) (*rpc.Key, error)
+	ListKeys(ctx context.Context, p rpc.KeyListParams) (*rpc.KeyList, error)
+	RemoveKey(ctx context.Context, p rpc.KeyRemoveParams) error
 }
 
 // DefaultTimeout bounds a call when Orgd.Timeout is zero.

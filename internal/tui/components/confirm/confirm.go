@@ -196,6 +196,27 @@ func (t Typed) Update(k tea.KeyPressMsg) (Typed, tea.Cmd, Outcome) {
 	return t, cmd, Undecided
 }
 
+// Paste puts pasted text (bracketed paste) into the focused field, or into
+// the input of what must be typed when a button has the focus. Nothing is
+// decided by a paste: enter still has to be pressed.
+func (t Typed) Paste(p tea.PasteMsg) (Typed, tea.Cmd) {
+	if t.focus > t.inputAt() {
+		t.setFocus(t.inputAt())
+	}
+	var cmd tea.Cmd
+	if t.focus < t.inputAt() {
+		f := &t.fields[t.focus]
+		f.input, cmd = f.input.Update(p)
+		return t, cmd
+	}
+	before := t.input.Value()
+	t.input, cmd = t.input.Update(p)
+	if t.input.Value() != before {
+		t.hint = ""
+	}
+	return t, cmd
+}
+
 // what says exactly what to type, and what was typed if anything.
 func (t Typed) what() string {
 	verb := strings.ToLower(t.action)

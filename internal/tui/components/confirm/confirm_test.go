@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/orgd/orgd/internal/tui/keymap"
@@ -136,6 +137,39 @@ func TestPlain(t *testing.T) {
 			}
 			if out != tt.want {
 				t.Errorf("outcome %d, want %d", out, tt.want)
+			}
+		})
+	}
+}
+
+func TestAPasteTypesButNeverDecides(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		keys       []string
+		paste      string
+		armed      bool
+		reason     string
+		wantReason string
+	}{
+		{"a pasted name arms the action", nil, "Acme Corp", true, "", ""},
+		{"a paste on a button goes into the name", []string{"tab"}, "Acme Corp", true, "", ""},
+		{"a paste into the first field stays there", nil, "unpaid invoice", false, "reason", "unpaid invoice"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			typed := newTyped()
+			if tt.reason != "" {
+				typed = newTyped(Field{Label: "Reason"})
+			}
+			typed, out := press(typed, tt.keys...)
+			typed, _ = typed.Paste(tea.PasteMsg{Content: tt.paste})
+			if out != Undecided || typed.Armed() != tt.armed {
+				t.Errorf("outcome %d, armed %v; want undecided, armed %v", out, typed.Armed(), tt.armed)
+			}
+			if typed.Value(0) != tt.wantReason {
+				t.Errorf("the reason is %q, want %q", typed.Value(0), tt.wantReason)
 			}
 		})
 	}

@@ -5,8 +5,8 @@
 // that edits that param with SetError.
 //
 // Enter submits the form once every field that is not optional holds
-// something (SPEC §6); until then it moves to the next field. Tab only
-// moves.
+// something (SPEC §6); until then it moves to the next field, and from the
+// last one back to the first that is empty. Tab only moves.
 package form
 
 import (
@@ -46,6 +46,9 @@ type Spec struct {
 	// the arrows and space move between; Value is the chosen one (Value
 	// must be one of them, or the first is chosen).
 	Choices []string
+	// Limit is the most characters the field takes: 256 when zero (128
+	// for a secret). What is typed or pasted beyond it is dropped.
+	Limit int
 }
 
 type field struct {
@@ -79,6 +82,9 @@ func New(st *styles.Styles, keys *keymap.KeyMap, specs ...Spec) Model {
 			in.EchoCharacter = '•'
 			in.CharLimit = 128
 		}
+		if s.Limit > 0 {
+			in.CharLimit = s.Limit
+		}
 		f := field{spec: s, input: in}
 		if len(s.Choices) > 0 {
 			f.choice = max(0, slices.Index(s.Choices, s.Value))
@@ -92,9 +98,11 @@ func New(st *styles.Styles, keys *keymap.KeyMap, specs ...Spec) Model {
 
 // Update handles a key: tab and the up and down arrows move between
 // fields; enter submits (submit is then true) once every field that is not
-// optional holds something, and otherwise moves to the next field. On a
+// optional holds something, and otherwise moves to the next field (from
+// the last one, back to the first that must be filled). On a
 // choice, left, right and space choose; other keys edit the focused text
-// field.
+// field. A tea.PasteMsg (bracketed paste) goes into the focused text field
+// as typed text, newlines made spaces; it never submits.
 func (m Model) Update(msg tea.Msg) (_ Model, cmd tea.Cmd, submit bool) {
 	if k, ok := msg.(tea.KeyPressMsg); ok {
 		switch {
@@ -102,7 +110,11 @@ func (m Model) Update(msg tea.Msg) (_ Model, cmd tea.Cmd, submit bool) {
 			if m.Complete() {
 				return m, nil, true
 			}
-			m.focusField(m.focus + 1)
+			if m.focus < len(m.fields)-1 {
+				m.focusField(m.focus + 1)
+			} else {
+				m.focusField(m.missing())
+			}
 			return m, nil, false
 		case key.Matches(k, m.keys.NextField):
 			m.focusField((m.focus + 1) % len(m.fields))
@@ -141,6 +153,16 @@ func (m Model) Complete() bool {
 		}
 	}
 	return true
+}
+
+// missing returns the first field that must hold something and is empty.
+func (m Model) missing() int {
+	for i, f := range m.fields {
+		if !f.spec.Optional && len(f.spec.Choices) == 0 && f.input.Value() == "" {
+			return i
+		}
+	}
+	return m.focus
 }
 
 // OnChoice reports whether the focused field is a choice.

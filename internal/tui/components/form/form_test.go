@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/orgd/orgd/internal/tui/keymap"
@@ -44,6 +45,8 @@ func TestEnterSubmitsOnceEveryRequiredFieldIsFilled(t *testing.T) {
 		{"enter with every required field filled submits", []string{"a", "@", "shift+tab", "p", "w", "enter"}, true, "password"},
 		{"an optional field may stay empty", []string{"a", "enter", "enter", "enter", "x", "enter"}, true, "password"},
 		{"tab only moves", []string{"a", "shift+tab", "x", "tab", "tab"}, false, "role"},
+		{"enter on the last field goes back to the first one still empty", []string{"enter", "enter", "enter", "enter"}, false, "email"},
+		{"enter on the last field skips what is filled", []string{"a", "tab", "tab", "tab", "enter"}, false, "password"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -91,5 +94,27 @@ func TestAChoiceShowsEveryWordAndTheChosenOne(t *testing.T) {
 	view := ansi.Strip(m.View())
 	if !strings.Contains(view, "( ) viewer  (•) admin") {
 		t.Errorf("the choice shows as:\n%s", view)
+	}
+}
+
+func TestAPasteGoesIntoTheFocusedFieldAndNeverSubmits(t *testing.T) {
+	t.Parallel()
+	keys := keymap.Default()
+	m := New(styles.New(), &keys,
+		Spec{Key: "line", Label: "Line", Limit: 1000},
+		Spec{Key: "short", Label: "Short", Limit: 5},
+	)
+	long := strings.Repeat("x", 400)
+	m, _, submit := m.Update(tea.PasteMsg{Content: "ssh-ed25519 " + long + " me@laptop\n"})
+	if submit {
+		t.Error("a paste ending in a newline submitted the form")
+	}
+	if got := m.Value("line"); got != "ssh-ed25519 "+long+" me@laptop " {
+		t.Errorf("the field holds %q", got)
+	}
+	m, _ = run(m, "tab")
+	m, _, _ = m.Update(tea.PasteMsg{Content: "abcdefgh"})
+	if got := m.Value("short"); got != "abcde" {
+		t.Errorf("a field of 5 characters holds %q after a paste of 8", got)
 	}
 }

@@ -1,7 +1,8 @@
 // Package accounts is the operators' page, for operators only, opened
 // from the organization list: every operator with created and last login,
 // from which an operator adds operators, removes them (never the last
-// one), gives another operator a new password, and changes their own.
+// one), gives another operator a new password, changes their own, and
+// opens an operator's SSH keys.
 package accounts
 
 import (
@@ -17,6 +18,7 @@ import (
 	"github.com/orgd/orgd/internal/tui/pages"
 	"github.com/orgd/orgd/internal/tui/pages/accountconfirm"
 	"github.com/orgd/orgd/internal/tui/pages/accountform"
+	sshkeys "github.com/orgd/orgd/internal/tui/pages/keys"
 	"github.com/orgd/orgd/internal/tui/pages/password"
 	"github.com/orgd/orgd/internal/tui/remote"
 	"github.com/orgd/orgd/rpc"
@@ -73,6 +75,7 @@ func (m Model) Help() keymap.Help {
 		Add:           true,
 		ResetPassword: selected,
 		Remove:        selected && !m.only(),
+		Keys:          selected,
 	})
 }
 
@@ -122,6 +125,8 @@ func (m Model) key(k tea.KeyPressMsg) (pages.Page, tea.Cmd) {
 				Data: &rpc.ErrorData{Reason: rpc.ReasonLastOperator}}, a.Email, nil), Err: true})
 		}
 		return m, pages.Send(pages.Open{Page: accountconfirm.NewRemoveOperator(m.c, a)})
+	case key.Matches(k, keys.AccountKeys):
+		return m, pages.Send(pages.Open{Page: sshkeys.New(m.c, a.Email)})
 	case key.Matches(k, keys.ResetPassword):
 		if m.you(a) {
 			// One's own password is confirmed with the current one.

@@ -107,6 +107,13 @@ func (m Model) Update(msg tea.Msg) (pages.Page, tea.Cmd) {
 			pages.BackWith(flash))
 	case tea.KeyPressMsg:
 		return m.key(msg)
+	case tea.PasteMsg:
+		if m.busy {
+			return m, nil
+		}
+		var cmd tea.Cmd
+		m.confirm, cmd = m.confirm.Paste(msg)
+		return m, cmd
 	}
 	var cmd tea.Cmd
 	m.spin, cmd = m.spin.Update(msg)

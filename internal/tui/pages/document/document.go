@@ -109,7 +109,9 @@ func (m Model) Typing() bool { return false }
 func (m Model) Dialog() bool { return false }
 
 // Help returns the page's bindings.
-func (m Model) Help() keymap.Help { return m.c.Keys.DocumentHelp(m.c.CanChangeOrg(m.org)) }
+func (m Model) Help() keymap.Help {
+	return m.c.Keys.DocumentHelp(m.c.CanChangeOrg(m.org), m.c.Editor.Available())
+}
 
 // Text returns the document as it shows: relaxed and indented.
 func (m Model) Text() string { return m.text }
@@ -211,6 +213,9 @@ func (m Model) key(k tea.KeyPressMsg) (pages.Page, tea.Cmd) {
 	case !m.c.CanChangeOrg(m.org):
 		return m, nil
 	case key.Matches(k, keys.EditDocument):
+		if !m.c.Editor.Available() {
+			return m, nil
+		}
 		return m.edit()
 	case key.Matches(k, keys.DeleteDocument):
 		raw := json.RawMessage(m.doc.Compact())

@@ -130,7 +130,7 @@ func (m Model) Help() keymap.Help {
 	if m.filtering {
 		return m.c.Keys.JSONFilterHelp()
 	}
-	return m.c.Keys.DocumentsHelp(m.filter != "", m.c.CanChangeOrg(m.org))
+	return m.c.Keys.DocumentsHelp(m.filter != "", m.c.CanChangeOrg(m.org), m.c.Editor.Available())
 }
 
 // Filter returns the filter in force (compact JSON), empty for none.
@@ -199,6 +199,11 @@ func (m Model) Update(msg tea.Msg) (pages.Page, tea.Cmd) {
 			return m.filterKey(msg)
 		}
 		return m.key(msg)
+	case tea.PasteMsg:
+		if m.filtering {
+			return m.typeFilter(msg)
+		}
+		return m, nil
 	}
 	if next, cmd, ok := m.onInsert(msg); ok {
 		return next, cmd
@@ -252,7 +257,7 @@ func (m Model) key(k tea.KeyPressMsg) (pages.Page, tea.Cmd) {
 	case key.Matches(k, keys.Back):
 		return m, pages.Send(pages.Back{})
 	case key.Matches(k, keys.InsertDocument):
-		if !m.c.CanChangeOrg(m.org) {
+		if !m.c.CanChangeOrg(m.org) || !m.c.Editor.Available() {
 			return m, nil
 		}
 		return m.insert()
@@ -264,7 +269,7 @@ func (m Model) key(k tea.KeyPressMsg) (pages.Page, tea.Cmd) {
 	switch {
 	case key.Matches(k, keys.ViewDocument):
 		return m, pages.Send(pages.Open{Page: document.New(m.c, m.org, r.raw, false)})
-	case key.Matches(k, keys.EditDocument) && m.c.CanChangeOrg(m.org):
+	case key.Matches(k, keys.EditDocument) && m.c.CanChangeOrg(m.org) && m.c.Editor.Available():
 		return m, pages.Send(pages.Open{Page: document.New(m.c, m.org, r.raw, true)})
 	case key.Matches(k, keys.DeleteDocument) && m.c.CanChangeOrg(m.org):
 		return m, pages.Send(pages.Open{Page: deletedocument.New(m.c, m.org, r.raw)})

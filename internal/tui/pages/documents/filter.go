@@ -43,9 +43,14 @@ func (m Model) filterKey(k tea.KeyPressMsg) (pages.Page, tea.Cmd) {
 		m.input.SetValue(m.filter)
 		return m, nil
 	}
+	return m.typeFilter(k)
+}
+
+// typeFilter hands a key or a paste to the filter line.
+func (m Model) typeFilter(msg tea.Msg) (pages.Page, tea.Cmd) {
 	var cmd tea.Cmd
 	before := m.input.Value()
-	m.input, cmd = m.input.Update(k)
+	m.input, cmd = m.input.Update(msg)
 	if m.input.Value() != before {
 		m.filterErr = ""
 	}

@@ -206,6 +206,14 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 			m.err = ""
 		}
 		return m, cmd
+	case tea.PasteMsg:
+		if m.busy {
+			return m, nil
+		}
+		var cmd tea.Cmd
+		m.form, cmd, _ = m.form.Update(msg)
+		m.err = ""
+		return m, cmd
 	}
 	var cmd tea.Cmd
 	m.spin, cmd = m.spin.Update(msg)

@@ -1,8 +1,9 @@
 // Package members is an organization's members page, opened from its
 // detail: every member with role, created and last login, from which
 // operators and the organization's admins add members, switch them
-// between admin and viewer, set their passwords and remove them. Viewers,
-// and everyone while the organization is suspended, see the list only.
+// between admin and viewer, set their passwords and remove them, and
+// operators open a member's SSH keys. Viewers, and everyone while the
+// organization is suspended, see the list only.
 // The organization's last admin is never offered for removal or demotion
 // (orgd would refuse: an organization always keeps one admin).
 package members
@@ -22,6 +23,7 @@ import (
 	"github.com/orgd/orgd/internal/tui/pages"
 	"github.com/orgd/orgd/internal/tui/pages/accountconfirm"
 	"github.com/orgd/orgd/internal/tui/pages/accountform"
+	sshkeys "github.com/orgd/orgd/internal/tui/pages/keys"
 	"github.com/orgd/orgd/internal/tui/pages/password"
 	"github.com/orgd/orgd/internal/tui/remote"
 	"github.com/orgd/orgd/rpc"
@@ -111,6 +113,7 @@ func (m Model) Help() keymap.Help {
 		ChangeRole:    change && selected && !keep,
 		ResetPassword: change && selected,
 		Remove:        change && selected && !keep,
+		Keys:          m.c.IsOperator() && selected,
 	})
 }
 
@@ -199,6 +202,11 @@ func (m Model) key(k tea.KeyPressMsg) (pages.Page, tea.Cmd) {
 		return m, pages.Send(pages.Open{Page: accountform.NewMember(m.c, m.org)})
 	}
 	a, ok := m.list.Selected()
+	if ok && m.c.IsOperator() && key.Matches(k, keys.AccountKeys) {
+		// Keys are the account's own business, suspended or not: an
+		// operator sees and removes them.
+		return m, pages.Send(pages.Open{Page: sshkeys.New(m.c, a.Email)})
+	}
 	if !ok || !m.canChange() {
 		var cmd tea.Cmd
 		m.list, cmd = m.list.Update(k)

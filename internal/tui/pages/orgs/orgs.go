@@ -153,6 +153,11 @@ func (m Model) Update(msg tea.Msg) (pages.Page, tea.Cmd) {
 			return m.filterKey(msg)
 		}
 		return m.key(msg)
+	case tea.PasteMsg:
+		if m.filtering {
+			return m.typeFilter(msg)
+		}
+		return m, nil
 	}
 	var cmd tea.Cmd
 	m.spin, cmd = m.spin.Update(msg)
@@ -256,9 +261,15 @@ func (m Model) filterKey(k tea.KeyPressMsg) (pages.Page, tea.Cmd) {
 		next := m.prefetch()
 		return m, next
 	}
+	return m.typeFilter(k)
+}
+
+// typeFilter hands a key or a paste to the filter line, and sends the
+// filter once typing pauses.
+func (m Model) typeFilter(msg tea.Msg) (pages.Page, tea.Cmd) {
 	before := m.filter.Value()
 	var cmd tea.Cmd
-	m.filter, cmd = m.filter.Update(k)
+	m.filter, cmd = m.filter.Update(msg)
 	if m.filter.Value() == before {
 		return m, cmd
 	}

@@ -102,6 +102,13 @@ func (m Model) Update(msg tea.Msg) (pages.Page, tea.Cmd) {
 			return m, next
 		}
 		return m, cmd
+	case tea.PasteMsg:
+		if m.busy {
+			return m, nil
+		}
+		var cmd tea.Cmd
+		m.form, cmd, _ = m.form.Update(msg)
+		return m, cmd
 	}
 	var cmd tea.Cmd
 	m.spin, cmd = m.spin.Update(msg)

@@ -108,6 +108,7 @@ func (f *Fake) addAccount(email, password, role, orgID string, at time.Time) *ac
 func (f *Fake) removeAccount(a *account) {
 	f.revoke(a)
 	delete(f.accts, strings.ToLower(a.Email))
+	delete(f.sshKeys, strings.ToLower(a.Email))
 	if a.orgID != "" {
 		f.members[a.orgID] = slices.DeleteFunc(f.members[a.orgID], func(b *account) bool { return b == a })
 	}
@@ -127,6 +128,13 @@ func (f *Fake) renameAccount(a *account, email string) {
 		if e == strings.ToLower(a.Email) {
 			f.tokens[t] = strings.ToLower(email)
 		}
+	}
+	if keys, ok := f.sshKeys[strings.ToLower(a.Email)]; ok {
+		delete(f.sshKeys, strings.ToLower(a.Email))
+		for i := range keys {
+			keys[i].Email = email
+		}
+		f.sshKeys[strings.ToLower(email)] = keys
 	}
 	a.Email = email
 	f.accts[strings.ToLower(email)] = a

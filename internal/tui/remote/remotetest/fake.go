@@ -1,8 +1,8 @@
 // Package remotetest is a stand-in for orgd in orgtui's model tests: an
 // in-memory remote.Client that behaves like orgd where the screens care
 // (paging, filtering by query and labels, errors with codes, fields and
-// reasons, accounts and their roles, suspension, and each organization's
-// documents in Extended JSON), and records the calls it gets, never with a
+// reasons, accounts and their roles, suspension, SSH keys, and each
+// organization's documents in Extended JSON), and records the calls it gets, never with a
 // password or a token in them.
 package remotetest
 
@@ -74,6 +74,9 @@ type Fake struct {
 	tokens       map[string]string     // token → lower-cased email of its holder
 	tokenOwner   string                // lower-cased email of Token's holder; empty: nobody listed
 	tokenRevoked bool                  // Token was revoked (until its holder logs in again)
+
+	// SSH keys (sshkeys.go).
+	sshKeys map[string][]rpc.Key // by lower-cased email, oldest first
 }
 
 // Call is one call the fake got.
