@@ -31,7 +31,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		keys := m.split(msg)
 		if len(keys) > 1 {
-			m.log.Debug("escape and a key read together", "read", msg.String(), "key", keys[1].String())
+			// Not which key: it may be typed into a password.
+			m.log.Debug("escape and a key read together")
 		}
 		return m.onKeys(keys...)
 	case tea.PasteMsg:
