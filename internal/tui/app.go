@@ -115,6 +115,11 @@ type Model struct {
 	flash      pages.Flash
 	flashUntil time.Time
 
+	// The keys after an Escape (escape.go).
+	escapes int       // numbers the Escapes that started a command
+	waiting bool      // the last one's first message is awaited
+	held    []tea.Msg // keys and pastes that came meanwhile
+
 	conn      statusbar.Conn
 	health    *rpc.Health
 	backoff   time.Duration

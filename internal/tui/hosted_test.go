@@ -230,3 +230,46 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+func TestNewProgramTakesWindowChangesAndItsFinalModelSaysWhy(t *testing.T) {
+	t.Parallel()
+	fake := operatorFake(remotetest.NewOrg("Acme", "a@acme.test"))
+	in, keys := io.Pipe()
+	defer keys.Close()
+	out := &lockedBuffer{}
+	p := NewProgram(context.Background(), Options{Client: fake, Session: sessionOf(rpc.RoleOperator, nil), Hosted: true},
+		tea.WithInput(in), tea.WithOutput(out), tea.WithWindowSize(80, 24),
+		tea.WithEnvironment([]string{"TERM=xterm-256color"}), tea.WithoutSignals())
+	type result struct {
+		final tea.Model
+		err   error
+	}
+	done := make(chan result, 1)
+	go func() {
+		final, err := p.Run()
+		done <- result{final, err}
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), "Acme") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the list never reached the caller's output:\n%q", out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	p.Send(tea.WindowSizeMsg{Width: 100, Height: 30})
+	if _, err := keys.Write([]byte("L")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-done:
+		m, ok := r.final.(Model)
+		if r.err != nil || !ok {
+			t.Fatalf("Run = %T, %v", r.final, r.err)
+		}
+		if m.Ended() != "Logged out." || m.width != 100 || m.height != 30 {
+			t.Errorf("the final model ended %q at %dx%d, want \"Logged out.\" at 100x30", m.Ended(), m.width, m.height)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("L did not end the program")
+	}
+}

@@ -46,10 +46,10 @@ func TestAPasteGoesToTheFieldThatHasTheFocus(t *testing.T) {
 		{"into the delete dialog, which it arms without deleting", []string{"d"}, "Acme", func(a *app) {
 			d, ok := a.top().(confirmdelete.Model)
 			if !ok || !d.Armed() {
-				t.Fatalf("the delete dialog is not armed by the pasted name:\n%s", a.screen())
+				a.t.Fatalf("the delete dialog is not armed by the pasted name:\n%s", a.screen())
 			}
 			if n := len(a.fake.CallsOf(rpc.MethodOrgDelete)); n != 0 {
-				t.Errorf("a paste deleted (%d calls)", n)
+				a.t.Errorf("a paste deleted (%d calls)", n)
 			}
 			a.d.Press("enter")
 			a.wantScreen("deleted Acme")

@@ -21,16 +21,19 @@ func Run(ctx context.Context, o Options) error {
 // terminal's own process gives the program its terminal with them: orgd's
 // SSH server passes the SSH session's input and output, environment,
 // window size and colour profile (tea.WithInput, tea.WithOutput,
-// tea.WithEnvironment, tea.WithWindowSize, tea.WithColorProfile).
+// tea.WithEnvironment, tea.WithWindowSize, tea.WithColorProfile). Window
+// changes that do not come through the input (an SSH session's
+// window-change requests) are given with p.Send(tea.WindowSizeMsg{…}).
 //
-// The program's final model is a Model; its Ended method says why a
-// hosted session ended (Options.Hosted).
+// The model p.Run returns is a Model; its Ended method says why a hosted
+// session ended (Options.Hosted).
 func NewProgram(ctx context.Context, o Options, opts ...tea.ProgramOption) *tea.Program {
 	return tea.NewProgram(New(o), append([]tea.ProgramOption{tea.WithContext(ctx)}, opts...)...)
 }
 
 // RunProgram runs NewProgram(ctx, o, opts...) until the person quits, the
-// session ends (Options.Hosted) or ctx ends. It returns why a hosted
+// session ends (Options.Hosted) or ctx ends; a caller that must send the
+// program window changes uses NewProgram instead. It returns why a hosted
 // session ended, one line to print to the person once the terminal is
 // theirs again (Model.Ended: "Logged out.", "Your session expired.", …);
 // it is empty when the person quit or ctx ended. The terminal is restored

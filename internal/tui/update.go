@@ -29,9 +29,20 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case clockMsg:
 		return m.onClock(m.now())
 	case tea.KeyPressMsg:
-		return m.onKey(msg)
+		keys := m.split(msg)
+		if len(keys) > 1 {
+			// Not which key: it may be typed into a password.
+			m.log.Debug("escape and a key read together")
+		}
+		return m.onKeys(keys...)
 	case tea.PasteMsg:
+		if m.waiting {
+			m.held = append(m.held, msg)
+			return m, nil
+		}
 		return m.onPaste(msg)
+	case escapeDone:
+		return m.afterEscape(msg)
 	case remote.Reply:
 		return m.onReply(msg)
 	case healthDue:

@@ -5,7 +5,10 @@
 package keymap
 
 import (
+	"strings"
+
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
 )
 
 // KeyMap is every binding orgtui has.
@@ -53,6 +56,13 @@ type KeyMap struct {
 	// Everywhere: Password changes one's own password, SSHKeys opens one's
 	// own SSH keys.
 	Back, Help, Password, SSHKeys, Logout, Quit, ForceQuit key.Binding
+
+	// TextAlt is the alt keys that text fields take: the word moves and
+	// deletes of the text input. orgtui binds no alt key of its own, so
+	// any other alt+key, which is what a terminal's Escape followed at
+	// once by a key reads as, is taken as Escape then the key; these stay
+	// what they are while a text field has the focus.
+	TextAlt key.Binding
 }
 
 // Default returns the key bindings.
@@ -112,7 +122,23 @@ func Default() KeyMap {
 		Logout:    key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "log out")),
 		Quit:      key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
 		ForceQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+
+		TextAlt: key.NewBinding(key.WithKeys(textAlt()...)),
 	}
+}
+
+// textAlt returns the alt keys of the text input's own keymap.
+func textAlt() []string {
+	km := textinput.DefaultKeyMap()
+	var out []string
+	for _, b := range []key.Binding{km.WordForward, km.WordBackward, km.DeleteWordBackward, km.DeleteWordForward} {
+		for _, k := range b.Keys() {
+			if strings.HasPrefix(k, "alt+") {
+				out = append(out, k)
+			}
+		}
+	}
+	return out
 }
 
 // Help is the set of bindings a screen offers, in the shape the help view

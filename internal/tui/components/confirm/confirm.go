@@ -146,9 +146,9 @@ func (t *Typed) setFocus(i int) {
 }
 
 // Update handles a key press: escape cancels; tab and shift+tab move the
-// focus; enter on an extra field moves on, on Cancel cancels, and
-// elsewhere confirms when the wanted text is typed, or else says what to
-// type. Other keys type into the focused field (into the input when a
+// focus; enter on Cancel cancels, and elsewhere confirms once the wanted
+// text is typed; until then, enter on an extra field moves on, and
+// elsewhere says what to type. Other keys type into the focused field (into the input when a
 // button has the focus).
 func (t Typed) Update(k tea.KeyPressMsg) (Typed, tea.Cmd, Outcome) {
 	keys := t.keys
@@ -163,7 +163,7 @@ func (t Typed) Update(k tea.KeyPressMsg) (Typed, tea.Cmd, Outcome) {
 		return t, nil, Undecided
 	case key.Matches(k, keys.Submit):
 		switch {
-		case t.focus < t.inputAt():
+		case t.focus < t.inputAt() && !t.Armed():
 			t.setFocus(t.focus + 1)
 			return t, nil, Undecided
 		case t.focus == t.cancelAt():

@@ -98,6 +98,19 @@ func TestExtraFieldsComeFirst(t *testing.T) {
 	}
 }
 
+func TestEnterOnAnExtraFieldActsOnceTheNameIsTyped(t *testing.T) {
+	t.Parallel()
+	typed := newTyped(Field{Label: "Reason:"})
+	// The name first, then back to the reason to change it.
+	typed, out := press(typed, append(append([]string{"tab"}, chars("Acme Corp")...), append([]string{"shift+tab"}, chars("unpaid")...)...)...)
+	if out != Undecided {
+		t.Fatalf("outcome %d before enter", out)
+	}
+	if _, out = press(typed, "enter"); out != Confirmed {
+		t.Errorf("enter on the reason with the name typed: outcome %d, want confirmed (SPEC §6)", out)
+	}
+}
+
 func TestTheButtonsShowWhetherEnterActs(t *testing.T) {
 	t.Parallel()
 	st := styles.New()
