@@ -27,6 +27,10 @@ func authorizedLine(t testing.TB, pub any, comment string) string {
 	return line
 }
 
+// dsaLine is a real 1024-bit DSA key (SSH's only size), made once with
+// crypto/dsa.
+const dsaLine = "ssh-dss AAAAB3NzaC1kc3MAAACBANC4FppdqnpwTQjpSqCf288BBeiwN0J0pAz+c1tab1uPRFy8452+OAK515c9DWF9aJFsvFPUvxJIFIOoa6e6p5kerrwamzYb5wMKfXYE3/mWq6nhd43C2UmOz64TAB6rd93LjTP83R9FU4Sq4gWyiEGI7L+Dsg+ynmrzvZp6s68DAAAAFQCJ/MMOpEoMwv8kI+xSABhVD/CaiQAAAIEAp/Yigmjuj/GmNt2XFoiCaeVyLjWIpaqA43AN2f+8uxj8OsC/QtqgUiIizr3FyPEZTCDdLBL/dHywU+zfLNEq7rsSFB22MkFiNtPXYCAxrygk2xW7Gof9Xwdr62h5jciu81xLBVOQd0ZXX2VGiHPLBnzKdFTqsY8Zh/o0FfY/s5YAAACABuRcxS1Alr5ZJJNISHKQwxa/jinTbavfd4MYFDp1Dhp2hCEE/y+Y0yuxu9ysTm4VY93eYZplmfhGQPmGUPRqikmtfsZjIMwW190bprfGW3p3yaDxApn/snAAE1sIIj8VBylxK1jFb6BcucZVVjN+bcqzi+v4FhKrToAV+OtwmPE=" + " old@box"
+
 func TestParsePublicKey(t *testing.T) {
 	edPub, _, _ := ed25519.GenerateKey(rand.Reader)
 	ec, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -53,6 +57,7 @@ func TestParsePublicKey(t *testing.T) {
 		{"a broken base64 key", "ssh-ed25519 AAAA!!!", "authorized_keys"},
 		{"two lines", ed + "\n" + ed, "one line"},
 		{"options before the type", `no-pty,command="ls" ` + ed, "options"},
+		{"a DSA key", dsaLine, "DSA keys are too weak"},
 	}
 	for _, tt := range refused {
 		t.Run(tt.name+" is refused, saying why", func(t *testing.T) {

@@ -68,6 +68,10 @@ type Session struct {
 	rpc.Session
 }
 
+// LoggedOut is what Model.Ended says after the person logged out (L),
+// the one way a hosted session ends that is not a failure.
+const LoggedOut = "Logged out."
+
 // NoEditor is why documents are not edited in an editor when orgtui is
 // hosted (Options.Hosted).
 const NoEditor = "documents are not edited in an editor over SSH: the editor would run on orgd's host"

@@ -1,4 +1,4 @@
-package tui
+package tui_test
 
 import (
 	"context"
@@ -9,34 +9,65 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/orgd/orgd/internal/daemon"
 	"github.com/orgd/orgd/internal/testenv"
+	"github.com/orgd/orgd/internal/tui"
 	"github.com/orgd/orgd/internal/tui/remote/remotetest"
 	"github.com/orgd/orgd/rpc"
 )
 
+// This file is a test of package tui from outside it: it starts a real
+// orgd, and the daemon imports the SSH server, which imports tui.
+
 // liveApp is orgtui on a real orgd, with the real clock.
 type liveApp struct {
-	app
+	t *testing.T
+	m tea.Model
+	d *remotetest.Driver
 }
 
 func startLiveApp(t *testing.T, addr string) *liveApp {
 	t.Helper()
 	c := &rpc.Client{Addr: addr}
 	t.Cleanup(func() { c.Close() })
-	a := &liveApp{app{t: t}}
-	m := New(Options{Client: c, Timeout: 5 * time.Second})
+	a := &liveApp{t: t}
+	m := tui.New(tui.Options{Client: c, Timeout: 5 * time.Second})
 	a.m = m
 	a.d = remotetest.NewDriver(func(msg tea.Msg) tea.Cmd {
 		var cmd tea.Cmd
 		a.m, cmd = a.m.Update(msg)
 		return cmd
 	})
-	a.d.Busy = m.orgd.Busy
+	a.d.Busy = tui.Busy(m)
 	a.d.Send(tea.WindowSizeMsg{Width: 80, Height: 24})
 	a.d.Run(a.m.Init())
 	return a
+}
+
+// screen is the screen as text.
+func (a *liveApp) screen() string { return ansi.Strip(a.m.(tui.Model).Render()) }
+
+// login logs in as the operator.
+func (a *liveApp) login() {
+	a.t.Helper()
+	a.d.Press("ctrl+u")
+	a.d.Type("ops@example.com")
+	a.d.Press("tab", "ctrl+u")
+	a.d.Type("operator-password")
+	a.d.Press("enter")
+}
+
+// wantScreen checks that the screen shows every one of wants now.
+func (a *liveApp) wantScreen(wants ...string) {
+	a.t.Helper()
+	screen := a.screen()
+	for _, w := range wants {
+		if !strings.Contains(screen, w) {
+			a.t.Errorf("the screen does not show %q:\n%s", w, screen)
+		}
+	}
 }
 
 // waitScreen lets orgtui run, on its own timers, until the screen shows
@@ -91,7 +122,7 @@ func TestTheStatusBarShowsAStoreOutageAndItsEnd(t *testing.T) {
 	sp.Kill()
 	// orgtui asks system.health every HealthInterval; orgd probes the
 	// store every second.
-	a.waitScreen(HealthInterval+5*time.Second, "mongodb down", "● connected", "Acme")
+	a.waitScreen(tui.HealthInterval+5*time.Second, "mongodb down", "● connected", "Acme")
 	a.d.Press("r")
 	a.wantScreen("mongodb down", "Acme") // the list is served from orgd's memory
 	// A change cannot be made, and orgtui says why.
@@ -108,7 +139,7 @@ func TestTheStatusBarShowsAStoreOutageAndItsEnd(t *testing.T) {
 	a.d.Press("esc")
 
 	sp.Restart(t)
-	a.waitScreen(HealthInterval+5*time.Second, "mongodb ok", "● connected", "Acme")
+	a.waitScreen(tui.HealthInterval+5*time.Second, "mongodb ok", "● connected", "Acme")
 	if _, err := c.CreateOrg(ctx, rpc.OrgCreateParams{Token: op, Name: "Globex", AdminEmail: "it@globex.example", AdminPassword: "admin-password"}); err != nil {
 		t.Fatalf("create after the store came back: %v", err)
 	}

@@ -425,9 +425,9 @@ func (m *Model) sessionEnded(notice string) {
 func (m Model) logout() (tea.Model, tea.Cmd) {
 	m.log.Info("logged out")
 	if m.hosted {
-		return m.end("Logged out.", true)
+		return m.end(LoggedOut, true)
 	}
-	return m.signOut("Logged out.", "")
+	return m.signOut(LoggedOut, "")
 }
 
 // end ends the program with reason when hosted (Options.Hosted), where no

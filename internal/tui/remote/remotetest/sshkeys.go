@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rsa"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"math/big"
@@ -215,16 +214,14 @@ func RSAKeyLine(bits int, comment string) string {
 }
 
 // DSAKeyLine returns the authorized_keys line of a DSA public key (of the
-// only size SSH has, 1024 bits; not a usable key), with comment.
+// only size SSH has, 1024 bits), with comment.
 func DSAKeyLine(comment string) string {
-	p := new(big.Int).Lsh(big.NewInt(1), 1023)
-	p.Add(p, big.NewInt(1))
-	wire := ssh.Marshal(struct {
-		Name       string
-		P, Q, G, Y *big.Int
-	}{ssh.KeyAlgoDSA, p, big.NewInt(0xffff1), big.NewInt(2), big.NewInt(0x5eed)})
-	return strings.TrimSpace(ssh.KeyAlgoDSA + " " + base64.StdEncoding.EncodeToString(wire) + " " + comment)
+	// A real 1024-bit DSA key, made once with crypto/dsa: the SSH library
+	// checks a DSA key's parameters before anything can call it weak.
+	return strings.TrimSpace(dsaKey + " " + comment)
 }
+
+const dsaKey = "ssh-dss AAAAB3NzaC1kc3MAAACBANC4FppdqnpwTQjpSqCf288BBeiwN0J0pAz+c1tab1uPRFy8452+OAK515c9DWF9aJFsvFPUvxJIFIOoa6e6p5kerrwamzYb5wMKfXYE3/mWq6nhd43C2UmOz64TAB6rd93LjTP83R9FU4Sq4gWyiEGI7L+Dsg+ynmrzvZp6s68DAAAAFQCJ/MMOpEoMwv8kI+xSABhVD/CaiQAAAIEAp/Yigmjuj/GmNt2XFoiCaeVyLjWIpaqA43AN2f+8uxj8OsC/QtqgUiIizr3FyPEZTCDdLBL/dHywU+zfLNEq7rsSFB22MkFiNtPXYCAxrygk2xW7Gof9Xwdr62h5jciu81xLBVOQd0ZXX2VGiHPLBnzKdFTqsY8Zh/o0FfY/s5YAAACABuRcxS1Alr5ZJJNISHKQwxa/jinTbavfd4MYFDp1Dhp2hCEE/y+Y0yuxu9ysTm4VY93eYZplmfhGQPmGUPRqikmtfsZjIMwW190bprfGW3p3yaDxApn/snAAE1sIIj8VBylxK1jFb6BcucZVVjN+bcqzi+v4FhKrToAV+OtwmPE="
 
 func line(pub ssh.PublicKey, comment string) string {
 	return strings.TrimSpace(strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pub))) + " " + comment)
