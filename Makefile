@@ -98,12 +98,18 @@ reliability:
 fuzz:
 	$(call run-fuzz,$(FUZZTIME))
 
-## tmux: orgtui's end-to-end test runs orgtui inside tmux
+## tmux: orgtui's end-to-end tests run orgtui inside tmux, locally and
+## through OpenSSH's client (ssh, sftp, ssh-keygen)
 tmux:
 	@command -v tmux >/dev/null 2>&1 || { \
 		echo "installing tmux (Debian package) for orgtui's end-to-end test"; \
 		{ apt-get install -y tmux >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y tmux >/dev/null 2>&1; }; } || \
 		echo "warning: tmux could not be installed; orgtui's end-to-end test will be skipped"; \
+	}
+	@{ command -v ssh && command -v sftp && command -v ssh-keygen; } >/dev/null 2>&1 || { \
+		echo "installing openssh-client (Debian package) for the SSH end-to-end test"; \
+		{ apt-get install -y openssh-client >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y openssh-client >/dev/null 2>&1; }; } || \
+		echo "warning: openssh-client could not be installed; the SSH end-to-end test will be skipped"; \
 	}
 
 ## bench: orgd against the targets of SPEC §7, each beside a baseline

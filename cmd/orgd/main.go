@@ -80,7 +80,7 @@ terminal UI; scripts use the socket directly or "orgd call".`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &exitError{code: exitUsage, err: err}
 	})
-	root.AddCommand(serveCommand(e), callCommand(e), exportCommand(e), importCommand(e), operatorCommand(e), checkCommand(e), versionCommand(e))
+	root.AddCommand(serveCommand(e), callCommand(e), exportCommand(e), importCommand(e), operatorCommand(e), checkCommand(e), sshHostKeyCommand(e), versionCommand(e))
 
 	err := root.ExecuteContext(ctx)
 	if err == nil {

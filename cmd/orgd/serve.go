@@ -34,7 +34,8 @@ ORGD_MONGO_URI or ORGD_MAX_CONNS. Under systemd, orgd takes sockets passed by
 socket activation instead of --listen and reports READY/STOPPING.`,
 		Example: `  orgd serve --data-dir ./.orgd --listen unix://./.orgd/orgd.sock
   orgd serve --mongo-uri mongodb://db1,db2,db3/?replicaSet=rs0
-  orgd serve --listen tcp://0.0.0.0:7443 --tls-cert cert.pem --tls-key key.pem`,
+  orgd serve --listen tcp://0.0.0.0:7443 --tls-cert cert.pem --tls-key key.pem
+  orgd serve --ssh-listen tcp://0.0.0.0:2222    # then: ssh -p 2222 you@example.com@host`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := fromEnv(cmd.Flags()); err != nil {
@@ -63,6 +64,11 @@ socket activation instead of --listen and reports READY/STOPPING.`,
 	fs.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "TLS certificate (PEM) for tcp:// listeners")
 	fs.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "TLS private key (PEM) for tcp:// listeners")
 	fs.BoolVar(&cfg.InsecureTCP, "insecure-tcp", cfg.InsecureTCP, "allow plain TCP on a non-loopback address")
+	fs.StringSliceVar(&cfg.SSHListen, "ssh-listen", cfg.SSHListen, "serve orgtui over SSH on tcp://host:port, repeatable (off by default)")
+	fs.StringVar(&cfg.SSHHostKeyFile, "ssh-host-key-file", cfg.SSHHostKeyFile, "SSH host key (OpenSSH private key); default: ssh_host_ed25519_key in --data-dir, created on first start")
+	fs.IntVar(&cfg.SSHMaxSessions, "ssh-max-sessions", cfg.SSHMaxSessions, "most SSH sessions open at once")
+	fs.DurationVar(&cfg.SSHIdleTimeout, "ssh-idle-timeout", cfg.SSHIdleTimeout, "end an SSH session after this long without a key pressed")
+	fs.DurationVar(&cfg.SSHHandshakeTimeout, "ssh-handshake-timeout", cfg.SSHHandshakeTimeout, "drop an SSH connection that has not logged in this long after it opened")
 	return cmd
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/orgd/orgd/internal/auth"
 	"github.com/orgd/orgd/internal/server"
+	"github.com/orgd/orgd/internal/sshd"
 	"github.com/orgd/orgd/rpc"
 )
 
@@ -39,6 +40,17 @@ type Config struct {
 	TLSCert         string
 	TLSKey          string
 	InsecureTCP     bool
+	// SSHListen are the tcp:// addresses orgtui is served on over SSH
+	// (SPEC §9); none by default.
+	SSHListen []string
+	// SSHHostKeyFile is the SSH host key; default ssh_host_ed25519_key in
+	// the data directory, created on first start.
+	SSHHostKeyFile string
+	SSHMaxSessions int
+	SSHIdleTimeout time.Duration
+	// SSHHandshakeTimeout drops an SSH connection that has not logged in
+	// this long after it opened.
+	SSHHandshakeTimeout time.Duration
 	// StoreTimeout bounds how long a request waits for an unreachable
 	// store (server selection) before failing with -32050.
 	StoreTimeout time.Duration
@@ -49,21 +61,25 @@ type Config struct {
 // DefaultConfig returns the defaults of every setting, in one place.
 func DefaultConfig() Config {
 	srv := server.DefaultConfig()
+	ssh := sshd.DefaultConfig()
 	return Config{
-		Listen:          []string{"unix://" + rpc.DefaultSocket()},
-		DataDir:         DefaultDataDir(),
-		DB:              "orgd",
-		TokenTTL:        time.Hour,
-		BcryptCost:      auth.DefaultCost,
-		RefreshInterval: 2 * time.Second,
-		LogFormat:       "text",
-		LogLevel:        "info",
-		MaxMessageBytes: srv.MaxMessageBytes,
-		MaxConns:        srv.MaxConns,
-		IdleTimeout:     srv.IdleTimeout,
-		RequestTimeout:  srv.RequestTimeout,
-		StoreTimeout:    2 * time.Second,
-		Version:         "dev",
+		Listen:              []string{"unix://" + rpc.DefaultSocket()},
+		DataDir:             DefaultDataDir(),
+		DB:                  "orgd",
+		TokenTTL:            time.Hour,
+		BcryptCost:          auth.DefaultCost,
+		RefreshInterval:     2 * time.Second,
+		LogFormat:           "text",
+		LogLevel:            "info",
+		MaxMessageBytes:     srv.MaxMessageBytes,
+		MaxConns:            srv.MaxConns,
+		IdleTimeout:         srv.IdleTimeout,
+		RequestTimeout:      srv.RequestTimeout,
+		StoreTimeout:        2 * time.Second,
+		SSHMaxSessions:      ssh.MaxSessions,
+		SSHIdleTimeout:      ssh.IdleTimeout,
+		SSHHandshakeTimeout: ssh.HandshakeTimeout,
+		Version:             "dev",
 	}
 }
 
@@ -89,6 +105,15 @@ func (c Config) KeyFile() string {
 		return c.JWTKeyFile
 	}
 	return filepath.Join(c.DataDir, "jwt.key")
+}
+
+// SSHHostKey is the SSH host key's path: SSHHostKeyFile, or
+// ssh_host_ed25519_key in the data directory.
+func (c Config) SSHHostKey() string {
+	if c.SSHHostKeyFile != "" {
+		return c.SSHHostKeyFile
+	}
+	return filepath.Join(c.DataDir, sshd.HostKeyName)
 }
 
 // Validate checks the settings that can be checked without I/O.
@@ -128,6 +153,20 @@ func (c Config) Validate() error {
 	}
 	if c.IdleTimeout <= 0 || c.RequestTimeout <= 0 || c.StoreTimeout <= 0 {
 		errs = append(errs, errors.New("--idle-timeout, --request-timeout and --store-timeout must be positive"))
+	}
+	for _, l := range c.SSHListen {
+		if a, err := rpc.ParseAddr(l); err != nil || a.Network != "tcp" || a.TLS {
+			errs = append(errs, fmt.Errorf("--ssh-listen %q: want tcp://host:port", l))
+		}
+	}
+	if c.SSHMaxSessions < 1 {
+		errs = append(errs, errors.New("--ssh-max-sessions must be at least 1"))
+	}
+	if c.SSHIdleTimeout < time.Second {
+		errs = append(errs, fmt.Errorf("--ssh-idle-timeout %s: must be at least 1s", c.SSHIdleTimeout))
+	}
+	if c.SSHHandshakeTimeout < 100*time.Millisecond {
+		errs = append(errs, fmt.Errorf("--ssh-handshake-timeout %s: must be at least 100ms", c.SSHHandshakeTimeout))
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		errs = append(errs, errors.New("--tls-cert and --tls-key go together"))

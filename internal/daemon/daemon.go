@@ -19,6 +19,7 @@ import (
 	"github.com/orgd/orgd/internal/mongo"
 	"github.com/orgd/orgd/internal/org"
 	"github.com/orgd/orgd/internal/server"
+	"github.com/orgd/orgd/internal/sshd"
 )
 
 // Store is an open store, with the embedded engine under it if any.
@@ -135,6 +136,10 @@ type Daemon struct {
 	listeners []net.Listener
 	addrs     []string
 
+	ssh          *sshd.Server // nil unless --ssh-listen
+	sshListeners []net.Listener
+	sshAddrs     []string
+
 	stopBackground context.CancelFunc
 	background     sync.WaitGroup
 	serveErr       chan error
@@ -242,6 +247,11 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, o Hooks) (_ *Daemo
 			}
 		}()
 	}
+	if len(cfg.SSHListen) > 0 {
+		if err := d.startSSH(ctx); err != nil {
+			return nil, err
+		}
+	}
 	n, _ := d.svc.Tenants()
 	log.Info("orgd ready", "version", cfg.Version, "listen", d.addrs, "store", d.store.Kind(),
 		"organizations", n, "activated", len(activated) > 0)
@@ -288,6 +298,16 @@ func (d *Daemon) Close(ctx context.Context) error {
 		d.log.Warn("sd_notify STOPPING failed", "error", err)
 	}
 	var errs []error
+	// SSH sessions end first, each with a message, while the JSON-RPC
+	// server still answers their last requests.
+	if d.ssh != nil {
+		sctx, cancel := context.WithTimeout(ctx, d.cfg.RequestTimeout)
+		errs = append(errs, d.ssh.Shutdown(sctx))
+		cancel()
+	}
+	for _, ln := range d.sshListeners {
+		ln.Close() // closed already, unless the start failed before serving
+	}
 	if d.srv != nil {
 		dctx, cancel := context.WithTimeout(ctx, d.cfg.RequestTimeout)
 		errs = append(errs, d.srv.Shutdown(dctx))

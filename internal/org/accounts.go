@@ -382,6 +382,10 @@ func (s *Service) Logout(ctx context.Context, p *Principal, all bool) error {
 	return s.store.RevokeToken(ctx, p.TokenID, p.AccountID, p.ExpiresAt)
 }
 
+// OrgName returns the name of the organization with id, "" when there is
+// none (or id is empty, as an operator's is).
+func (s *Service) OrgName(id string) string { return s.orgName(id) }
+
 func (s *Service) orgName(id string) string {
 	if id == "" {
 		return ""

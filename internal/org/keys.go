@@ -191,3 +191,19 @@ func (s *Service) LoginKey(ctx context.Context, fingerprint string) (Session, Ac
 	s.store.TouchKey(fingerprint, now)
 	return sess, a, nil
 }
+
+// KeyOf reports whether the key with fingerprint is still registered to
+// the account with id accountID: a session it logged in ends when it is
+// not.
+func (s *Service) KeyOf(fingerprint, accountID string) bool {
+	k, ok := s.dir.Key(fingerprint)
+	return ok && k.AccountID == accountID
+}
+
+// RecordSession writes an SSH session's start or end (action
+// "ssh.session_start" or "ssh.session_end") to the audit trail, as done
+// by p, the session's account, from p.Peer; detail says how it logged in
+// and, at its end, how long it lasted and why it ended.
+func (s *Service) RecordSession(ctx context.Context, p *Principal, action, detail string) {
+	s.record(ctx, p, AuditEntry{Action: action, OrgID: p.OrgID, OrgName: s.orgName(p.OrgID), Target: p.Email, Detail: detail})
+}
