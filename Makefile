@@ -106,7 +106,7 @@ tmux:
 		{ apt-get install -y tmux >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y tmux >/dev/null 2>&1; }; } || \
 		echo "warning: tmux could not be installed; orgtui's end-to-end test will be skipped"; \
 	}
-	@{ command -v ssh && command -v sftp && command -v ssh-keygen; } >/dev/null 2>&1 || { \
+	@{ command -v ssh && command -v sftp && command -v ssh-keygen && command -v ssh-agent; } >/dev/null 2>&1 || { \
 		echo "installing openssh-client (Debian package) for the SSH end-to-end test"; \
 		{ apt-get install -y openssh-client >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y openssh-client >/dev/null 2>&1; }; } || \
 		echo "warning: openssh-client could not be installed; the SSH end-to-end test will be skipped"; \

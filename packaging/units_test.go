@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -132,6 +133,16 @@ func TestUnitsAgree(t *testing.T) {
 		})
 	}
 
+	t.Run("the service says how to serve orgtui over SSH", func(t *testing.T) {
+		for _, want := range []string{"ORGD_SSH_LISTEN=tcp://", "systemctl enable --now orgd.service", "orgd ssh-host-key"} {
+			if !strings.Contains(service, want) {
+				t.Errorf("orgd.service does not mention %q", want)
+			}
+		}
+		if !slices.Contains(strings.Fields(strings.Join(unitSettings(service, "RestrictAddressFamilies"), " ")), "AF_INET6") {
+			t.Error("the service may not open TCP ports for SSH")
+		}
+	})
 	t.Run("tmpfiles.d makes /run/orgd and /var/lib/orgd for orgd with mode 0750", func(t *testing.T) {
 		for _, want := range []string{`d /run/orgd +0750 orgd orgd -`, `d /var/lib/orgd +0750 orgd orgd -`} {
 			if !regexp.MustCompile(`(?m)^` + want + `$`).MatchString(tmpfiles) {

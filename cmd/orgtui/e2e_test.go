@@ -115,23 +115,34 @@ func buildOrgtui(t *testing.T, dir string) string {
 // server is killed when the test ends; orgtui's log is shown if it fails.
 func startTerminal(t *testing.T, bin, addr, prefix string, env ...string) *terminal {
 	t.Helper()
-	term := &terminal{t: t, socket: prefix + ".tmux", exitFile: prefix + ".exit"}
 	log := prefix + ".log"
-	// The exit status goes to a file: tmux may mark the pane dead without
-	// recording the status of its process.
-	args := []string{"-f", "/dev/null", "new-session", "-d", "-s", "orgtui", "-x", "80", "-y", "24",
-		"env", "ORGD_ADDR=" + addr, "TERM=xterm-256color", "VISUAL="}
-	args = append(args, env...)
-	args = append(args, "sh", "-c", `"$0" "$@"; echo $? > "`+term.exitFile+`"`, bin, "--log", log)
-	term.tmux(args...)
+	argv := append([]string{"env", "ORGD_ADDR=" + addr, "TERM=xterm-256color", "VISUAL="}, env...)
+	argv = append(argv, bin, "--log", log)
+	term := startCommand(t, prefix, argv...)
 	t.Cleanup(func() {
-		_ = exec.Command("tmux", "-S", term.socket, "kill-server").Run()
 		if t.Failed() {
 			if b, err := os.ReadFile(log); err == nil {
 				t.Logf("orgtui's log (%s):\n%s", filepath.Base(prefix), b)
 			}
 		}
 	})
+	return term
+}
+
+// startCommand runs argv in a tmux server of its own, 80×24, with its
+// files (tmux socket, exit status) under prefix. The pane stays after the
+// command exits, so that its last words can be read; the tmux server is
+// killed when the test ends.
+func startCommand(t *testing.T, prefix string, argv ...string) *terminal {
+	t.Helper()
+	term := &terminal{t: t, socket: prefix + ".tmux", exitFile: prefix + ".exit"}
+	// The exit status goes to a file: tmux may mark the pane dead without
+	// recording the status of its process.
+	args := []string{"-f", "/dev/null", "new-session", "-d", "-s", "orgtui", "-x", "80", "-y", "24",
+		"sh", "-c", `"$0" "$@"; echo $? > "` + term.exitFile + `"`}
+	args = append(args, argv...)
+	term.tmux(args...)
+	t.Cleanup(func() { _ = exec.Command("tmux", "-S", term.socket, "kill-server").Run() })
 	term.tmux("set-option", "-t", "orgtui", "remain-on-exit", "on")
 	return term
 }
