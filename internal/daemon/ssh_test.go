@@ -542,8 +542,22 @@ func TestSSHSessionsEndWhenTheirLoginIsRevoked(t *testing.T) {
 			t.Errorf("exit %d, %q", code, stderr)
 		}
 	})
-	t.Run("orgd shutting down", func(t *testing.T) {
+	t.Run("suspending the organization", func(t *testing.T) {
 		cfg.Auth = []ssh.AuthMethod{ssh.Password("admin-password-2")}
+		tm := openTerminal(t, dialSSH(t, addr, cfg))
+		tm.waitFor(adminEmail("Acme"))
+		if _, err := c.SuspendOrg(ctx, op, "Acme", "unpaid"); err != nil {
+			t.Fatal(err)
+		}
+		code, stderr := tm.ended(2 * time.Second)
+		if code != 1 || !strings.Contains(stderr, "suspended") {
+			t.Errorf("exit %d, %q", code, stderr)
+		}
+		if _, err := c.ResumeOrg(ctx, op, "Acme"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("orgd shutting down", func(t *testing.T) {
 		tm := openTerminal(t, dialSSH(t, addr, cfg))
 		tm.waitFor(adminEmail("Acme"))
 		d.Stop(t)
@@ -552,4 +566,45 @@ func TestSSHSessionsEndWhenTheirLoginIsRevoked(t *testing.T) {
 			t.Errorf("exit %d, %q", code, stderr)
 		}
 	})
+}
+
+// TestSSHSessionEndsWhenItsKeyIsRemovedOnAnotherDaemon: on two daemons
+// sharing one store, removing a key on one ends the session it logged in
+// on the other, within the refresh interval.
+func TestSSHSessionEndsWhenItsKeyIsRemovedOnAnotherDaemon(t *testing.T) {
+	a := testenv.Start(t, testenv.Options{})
+	if a.Config.MongoURI == "" {
+		t.Fatal("several daemons need a store outside the daemon")
+	}
+	b := testenv.Start(t, testenv.Options{DB: a.DB, Configure: func(c *daemon.Config) {
+		c.MongoURI = a.Config.MongoURI
+		c.JWTKeyFile = filepath.Join(a.DataDir, "jwt.key")
+		c.SSHListen = []string{"tcp://127.0.0.1:0"}
+		c.RefreshInterval = 200 * time.Millisecond
+	}})
+	ca, cb := a.Client(t), b.Client(t)
+	ctx := ctxT(t)
+	op := a.Operator(t)
+	key, line := signer(t)
+	k, err := ca.AddKey(ctx, rpc.KeyAddParams{Token: op, PublicKey: line})
+	if err != nil {
+		t.Fatal(err)
+	}
+	propagates(t, "b to know a's key", func() bool {
+		l, err := cb.ListKeys(ctx, rpc.KeyListParams{Token: op})
+		return err == nil && len(l.Items) == 1
+	})
+	tm := openTerminal(t, dialSSH(t, strings.TrimPrefix(b.SSHAddrs()[0], "tcp://"), sshConfig(t, b, "x", nil, ssh.PublicKeys(key))))
+	tm.waitFor("ops@example.com")
+	start := time.Now()
+	if err := ca.RemoveKey(ctx, rpc.KeyRemoveParams{Token: op, Fingerprint: k.Fingerprint}); err != nil {
+		t.Fatal(err)
+	}
+	code, stderr := tm.ended(5 * time.Second)
+	if code != 1 || !strings.Contains(stderr, "was removed") {
+		t.Errorf("exit %d, %q", code, stderr)
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("the session ended %s after the removal; the refresh interval is 200ms", took)
+	}
 }
