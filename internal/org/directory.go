@@ -26,6 +26,9 @@ type Directory struct {
 	slugs  map[string]string // slug → organization id
 	hidden int               // entries still provisioning: not listed yet
 	seq    uint64            // counts puts; see Replace
+	// filling is set while Replace fills an empty directory: entries are
+	// appended to sorted, which is sorted once at the end.
+	filling bool
 
 	accounts  map[string]*accountEntry // by account id, in every state
 	emails    map[string]string        // EmailKey → id of the listed account with it
@@ -134,8 +137,12 @@ func (d *Directory) putLocked(o Organization) {
 		d.hidden++
 	}
 	d.orgs[o.ID] = e
-	i, _ := slices.BinarySearchFunc(d.sorted, e, func(a, b *entry) int { return compareEntries(a, b.nameKey, b.org.ID) })
-	d.sorted = slices.Insert(d.sorted, i, e)
+	if d.filling {
+		d.sorted = append(d.sorted, e)
+	} else {
+		i, _ := slices.BinarySearchFunc(d.sorted, e, func(a, b *entry) int { return compareEntries(a, b.nameKey, b.org.ID) })
+		d.sorted = slices.Insert(d.sorted, i, e)
+	}
 	// A create still provisioning may yet learn that it lost its slug: it
 	// must not hide the organization that holds the slug.
 	if holder, ok := d.orgs[d.slugs[o.Slug]]; !ok || e.visible() || !holder.visible() {
@@ -233,6 +240,9 @@ func (d *Directory) Replace(l Load, asOf uint64) {
 	orgs, accounts, revoked := l.Organizations, l.Accounts, l.Revoked
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	// Into an empty directory (a start), inserting each organization in
+	// order would move half the list each time: 50,000 of them took 0.6 s.
+	d.filling = len(d.orgs) == 0 && len(orgs) > 1
 	seen := make(map[string]bool, len(orgs))
 	for _, o := range orgs {
 		seen[o.ID] = true
@@ -240,6 +250,10 @@ func (d *Directory) Replace(l Load, asOf uint64) {
 			continue
 		}
 		d.putLocked(o)
+	}
+	if d.filling {
+		d.filling = false
+		slices.SortFunc(d.sorted, func(a, b *entry) int { return compareEntries(a, b.nameKey, b.org.ID) })
 	}
 	for id, e := range d.orgs {
 		if !seen[id] && e.seq <= asOf {
@@ -263,6 +277,32 @@ func (d *Directory) Replace(l Load, asOf uint64) {
 		d.revoked[id] = exp
 	}
 	d.replaceKeysLocked(l.Keys, asOf)
+}
+
+// Snapshot returns everything the directory holds, as one consistent
+// Load, organizations sorted by name: what Replace takes.
+func (d *Directory) Snapshot() Load {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	l := Load{
+		Organizations: make([]Organization, len(d.sorted)),
+		Accounts:      make([]Account, 0, len(d.accounts)),
+		Keys:          make([]Key, 0, len(d.keys)),
+		Revoked:       make(map[string]time.Time, len(d.revoked)),
+	}
+	for i, e := range d.sorted {
+		l.Organizations[i] = e.org
+	}
+	for _, ae := range d.accounts {
+		l.Accounts = append(l.Accounts, ae.acct)
+	}
+	for _, ke := range d.keys {
+		l.Keys = append(l.Keys, ke.key)
+	}
+	for id, exp := range d.revoked {
+		l.Revoked[id] = exp
+	}
+	return l
 }
 
 func sameOrganization(a, b Organization) bool {
@@ -339,6 +379,19 @@ func (d *Directory) Organizations() []Organization {
 		out[i] = e.view()
 	}
 	return out
+}
+
+// CountByDatabase counts the organizations of each database that holds
+// tenant collections, by the name each records ("" for the store's main
+// database), those still being created included.
+func (d *Directory) CountByDatabase() map[string]int {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	counts := make(map[string]int)
+	for _, e := range d.orgs {
+		counts[e.org.Database]++
+	}
+	return counts
 }
 
 // Len returns the number of organizations, including those still being

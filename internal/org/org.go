@@ -46,7 +46,12 @@ type Organization struct {
 	Name       string
 	Slug       string
 	Collection string
-	State      State
+	// Database is the database that holds Collection when it is not the
+	// store's main one. A store that spreads its tenants over several
+	// databases records each organization's here when it creates it; it
+	// never changes after, a rename included.
+	Database string
+	State    State
 	// Labels are key/value pairs org.list selects by; never nil when the
 	// directory hands an organization out.
 	Labels map[string]string
