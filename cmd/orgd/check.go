@@ -41,7 +41,9 @@ func check(ctx context.Context, e *env, cfg daemon.Config) error {
 	if err != nil {
 		return usage("%w", err)
 	}
-	st, err := daemon.OpenStore(ctx, cfg, log, daemon.Hooks{})
+	// Each tenant database is visited once: its engine need not outlive
+	// the visit.
+	st, err := daemon.OpenStore(ctx, cfg, log, daemon.Hooks{TenantIdle: -1})
 	if err != nil {
 		return &exitError{code: exitFailure, err: err}
 	}

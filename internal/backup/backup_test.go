@@ -65,6 +65,22 @@ func newEnv(t *testing.T, p *testenv.Process, orgs ...string) *env {
 	return &env{c: c, op: s.Token, db: mc.Database(p.DB)}
 }
 
+// tenantDB is the database that holds the collection of the organization
+// named name: the one its document records, or the main one.
+func (e *env) tenantDB(t *testing.T, name string) *mongo.Database {
+	t.Helper()
+	var d struct {
+		Database string `bson:"database"`
+	}
+	if err := e.db.Collection("organizations").FindOne(ctxT(t), bson.D{{Key: "name", Value: name}}).Decode(&d); err != nil {
+		t.Fatalf("organization %s: %v", name, err)
+	}
+	if d.Database == "" {
+		return e.db
+	}
+	return e.db.Client().Database(d.Database)
+}
+
 func (e *env) target(org string) backup.Target {
 	return backup.Target{Client: e.c, Token: e.op, Org: org}
 }
@@ -172,8 +188,9 @@ func TestExportThenImportOf100000DocumentsKeepsThemAllInFlatMemory(t *testing.T)
 	t.Logf("started orgd in %s", time.Since(start).Round(time.Millisecond))
 
 	start = time.Now()
+	source := e.tenantDB(t, "Source")
 	for from := 0; from < n; from += 10000 {
-		seed(t, e.db, "org_source", from, from+10000)
+		seed(t, source, "org_source", from, from+10000)
 	}
 	t.Logf("seeded %d documents through the driver in %s", n, time.Since(start).Round(time.Millisecond))
 
@@ -221,7 +238,7 @@ func TestExportThenImportOf100000DocumentsKeepsThemAllInFlatMemory(t *testing.T)
 
 	// The copy holds the very same documents, _ids included, byte for byte.
 	start = time.Now()
-	cur, err := e.db.Collection("org_copy").Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetBatchSize(5000))
+	cur, err := e.tenantDB(t, "Copy").Collection("org_copy").Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetBatchSize(5000))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -121,7 +121,9 @@ func (e *env) rowCreate(ctx context.Context) error {
 	defer closeAll(conns)
 	db := e.d.Store().Database()
 	orgs, claims := db.Collection(directPrefix+"orgs"), db.Collection(directPrefix+"claims")
-	defer e.dropDirect(context.WithoutCancel(ctx))
+	// The baseline's collections go where orgd's next ones go.
+	tenants := e.d.Store().TenantDatabase(e.d.Store().NextTenantDatabase())
+	defer e.dropDirect(context.WithoutCancel(ctx), db, tenants)
 	// The engine takes collection creates one at a time (see
 	// mongo.Store.CreateOrganization), and so does the baseline: its
 	// hashes run side by side, its store steps one after the other.
@@ -148,7 +150,7 @@ func (e *env) rowCreate(ctx context.Context) error {
 			}
 			storeSteps.Lock()
 			defer storeSteps.Unlock()
-			if err := db.CreateCollection(ctx, name); err != nil {
+			if err := tenants.CreateCollection(ctx, name); err != nil {
 				return err
 			}
 			now := time.Now()
@@ -208,18 +210,19 @@ func (e *env) rowCreate(ctx context.Context) error {
 	return nil
 }
 
-// dropDirect removes what the direct-create baseline made.
-func (e *env) dropDirect(ctx context.Context) {
-	db := e.d.Store().Database()
-	names, err := db.ListCollectionNames(ctx, bson.D{})
-	if err != nil {
-		e.logf("  list collections: %v", err)
-		return
-	}
-	for _, n := range names {
-		if strings.HasPrefix(n, directPrefix) {
-			if err := db.Collection(n).Drop(ctx); err != nil {
-				e.logf("  drop %s: %v", n, err)
+// dropDirect removes what the direct-create baseline made in dbs.
+func (e *env) dropDirect(ctx context.Context, dbs ...*mongo.Database) {
+	for _, db := range dbs {
+		names, err := db.ListCollectionNames(ctx, bson.D{})
+		if err != nil {
+			e.logf("  list collections: %v", err)
+			return
+		}
+		for _, n := range names {
+			if strings.HasPrefix(n, directPrefix) {
+				if err := db.Collection(n).Drop(ctx); err != nil {
+					e.logf("  drop %s: %v", n, err)
+				}
 			}
 		}
 	}
@@ -236,9 +239,13 @@ func (e *env) rowRename(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	db := e.d.Store().Database()
+	coll, err := e.d.Store().TenantCollection(o.ID)
+	if err != nil {
+		return err
+	}
+	db := coll.Database()
 	t0 := time.Now()
-	if err := insertDocuments(ctx, db.Collection(o.Collection), e.o.Documents); err != nil {
+	if err := insertDocuments(ctx, coll, e.o.Documents); err != nil {
 		return err
 	}
 	e.logf("  inserted %d documents in %s", e.o.Documents, time.Since(t0).Round(time.Millisecond))
@@ -328,7 +335,11 @@ func (e *env) checkDocuments(ctx context.Context, name string, n int) error {
 	if err != nil {
 		return err
 	}
-	cur, err := e.d.Store().Database().Collection(o.Collection).Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	coll, err := e.d.Store().TenantCollection(o.ID)
+	if err != nil {
+		return err
+	}
+	cur, err := coll.Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
 	if err != nil {
 		return err
 	}

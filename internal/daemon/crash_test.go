@@ -87,9 +87,9 @@ func (e *crashEnv) restartUnchecked() {
 
 func (e *crashEnv) client() *rpc.Client { return e.d.Client(e.t) }
 
-// fill puts n documents into an organization's collection and returns
-// their ids.
-func fill(t *testing.T, d *testenv.Daemon, collection string, n int) map[bson.ObjectID]bool {
+// fill puts n documents into the collection of the organization with id
+// and returns their ids.
+func fill(t *testing.T, d *testenv.Daemon, id string, n int) map[bson.ObjectID]bool {
 	t.Helper()
 	ids := map[bson.ObjectID]bool{}
 	var docs []any
@@ -98,16 +98,19 @@ func fill(t *testing.T, d *testenv.Daemon, collection string, n int) map[bson.Ob
 		ids[id] = true
 		docs = append(docs, bson.D{{Key: "_id", Value: id}, {Key: "i", Value: i}})
 	}
-	if _, err := d.Store().Database().Collection(collection).InsertMany(ctxT(t), docs); err != nil {
+	if _, err := tenantCollection(t, d, id).InsertMany(ctxT(t), docs); err != nil {
 		t.Fatal(err)
 	}
 	return ids
 }
 
-// wantDocuments fails unless collection holds exactly the documents ids.
-func wantDocuments(t *testing.T, d *testenv.Daemon, collection string, ids map[bson.ObjectID]bool) {
+// wantDocuments fails unless the collection of the organization with id
+// holds exactly the documents ids.
+func wantDocuments(t *testing.T, d *testenv.Daemon, id string, ids map[bson.ObjectID]bool) {
 	t.Helper()
-	cur, err := d.Store().Database().Collection(collection).Find(ctxT(t), bson.D{})
+	coll := tenantCollection(t, d, id)
+	collection := coll.Name()
+	cur, err := coll.Find(ctxT(t), bson.D{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,12 +153,12 @@ func crashDuringCreate(t *testing.T, step string, embedded bool) {
 // createThroughCrash starts a daemon that crashes at step, gives it a
 // bystander organization holding documents, creates "Phoenix" through the
 // crash and restarts the daemon. It returns the restarted daemon's
-// environment, and the bystander's collection and documents.
+// environment, and the bystander's id and documents.
 func createThroughCrash(t *testing.T, step string, embedded bool) (*crashEnv, string, map[bson.ObjectID]bool) {
 	t.Helper()
 	e := newCrashEnv(t, step, embedded)
 	bystander := create(t, e.client(), e.op, "Bystander")
-	kept := fill(t, e.d, bystander.Collection, 50)
+	kept := fill(t, e.d, bystander.ID, 50)
 
 	e.crash.arm()
 	_, err := e.client().CreateOrg(ctxT(t), rpc.OrgCreateParams{Token: e.op, Name: "Phoenix", AdminEmail: adminEmail("Phoenix"), AdminPassword: adminPassword})
@@ -163,7 +166,7 @@ func createThroughCrash(t *testing.T, step string, embedded bool) (*crashEnv, st
 		t.Fatal("create succeeded through a crash")
 	}
 	e.restart()
-	return e, bystander.Collection, kept
+	return e, bystander.ID, kept
 }
 
 // TestCrashWhileGivingUpOnAForeignCollectionKeepsIt: a create that finds
@@ -175,7 +178,9 @@ func TestCrashWhileGivingUpOnAForeignCollectionKeepsIt(t *testing.T) {
 	for _, embedded := range []bool{false, true} {
 		t.Run(fmt.Sprintf("embedded %v", embedded), func(t *testing.T) {
 			e := newCrashEnv(t, "create:found-collection", embedded)
-			foreign := e.d.Store().Database().Collection("org_phoenix")
+			// Where Phoenix's collection is to go.
+			phoenixDB := e.d.Store().NextTenantDatabase()
+			foreign := databaseNamed(t, e.d, phoenixDB).Collection("org_phoenix")
 			if _, err := foreign.InsertOne(ctxT(t), bson.D{{Key: "kept", Value: true}}); err != nil {
 				t.Fatal(err)
 			}
@@ -189,7 +194,7 @@ func TestCrashWhileGivingUpOnAForeignCollectionKeepsIt(t *testing.T) {
 
 			_, err = e.client().GetOrg(ctxT(t), e.op, "Phoenix")
 			wantCode(t, err, rpc.CodeNotFound)
-			n, err := e.d.Store().Database().Collection("org_phoenix").CountDocuments(ctxT(t), bson.D{{Key: "kept", Value: true}})
+			n, err := databaseNamed(t, e.d, phoenixDB).Collection("org_phoenix").CountDocuments(ctxT(t), bson.D{{Key: "kept", Value: true}})
 			if err != nil || n != 1 {
 				t.Fatalf("the foreign collection holds %d of its document (%v), want it kept", n, err)
 			}
@@ -245,7 +250,7 @@ func TestCrashDuringRenameIsFinishedOrRolledBack(t *testing.T) {
 		t.Run("after "+s.step, func(t *testing.T) {
 			e := newCrashEnv(t, s.step, false)
 			o := create(t, e.client(), e.op, "Before")
-			ids := fill(t, e.d, o.Collection, 200)
+			ids := fill(t, e.d, o.ID, 200)
 
 			e.crash.arm()
 			newName := "After"
@@ -268,7 +273,7 @@ func TestCrashDuringRenameIsFinishedOrRolledBack(t *testing.T) {
 			}
 			_, err = e.client().GetOrg(ctxT(t), e.op, gone)
 			wantCode(t, err, rpc.CodeNotFound)
-			wantDocuments(t, e.d, got.Collection, ids)
+			wantDocuments(t, e.d, got.ID, ids)
 			if _, err := e.client().Login(ctxT(t), adminEmail("Before"), adminPassword); err != nil {
 				t.Errorf("admin login: %v", err)
 			}
@@ -371,9 +376,10 @@ func TestCrashDuringDeleteIsFinished(t *testing.T) {
 		t.Run("after "+step, func(t *testing.T) {
 			e := newCrashEnv(t, step, true)
 			bystander := create(t, e.client(), e.op, "Bystander")
-			kept := fill(t, e.d, bystander.Collection, 50)
+			kept := fill(t, e.d, bystander.ID, 50)
 			o := create(t, e.client(), e.op, "Doomed")
-			fill(t, e.d, o.Collection, 50)
+			fill(t, e.d, o.ID, 50)
+			doomedDB := databaseOf(t, e.d, o.ID)
 
 			e.crash.arm()
 			if err := e.client().DeleteOrg(ctxT(t), e.op, "Doomed"); err == nil {
@@ -383,11 +389,11 @@ func TestCrashDuringDeleteIsFinished(t *testing.T) {
 
 			_, err := e.client().GetOrg(ctxT(t), e.op, "Doomed")
 			wantCode(t, err, rpc.CodeNotFound)
-			names, err := e.d.Store().Database().ListCollectionNames(ctxT(t), bson.D{{Key: "name", Value: o.Collection}})
+			names, err := databaseNamed(t, e.d, doomedDB).ListCollectionNames(ctxT(t), bson.D{{Key: "name", Value: o.Collection}})
 			if err != nil || len(names) != 0 {
 				t.Errorf("collection of the deleted organization: %v, %v", names, err)
 			}
-			wantDocuments(t, e.d, bystander.Collection, kept)
+			wantDocuments(t, e.d, bystander.ID, kept)
 			create(t, e.client(), e.op, "Doomed")
 		})
 	}
@@ -414,7 +420,7 @@ func TestCrashDuringBootstrapIsRolledBack(t *testing.T) {
 func TestReconcileRepairsWithoutARestart(t *testing.T) {
 	e := newCrashEnv(t, "rename:committed", false)
 	o := create(t, e.client(), e.op, "Live")
-	ids := fill(t, e.d, o.Collection, 20)
+	ids := fill(t, e.d, o.ID, 20)
 	e.crash.arm()
 	newName := "Live Renamed"
 	if _, err := e.client().UpdateOrg(ctxT(t), rpc.OrgUpdateParams{Token: e.op, Name: "Live", NewName: &newName}); err == nil {
@@ -425,6 +431,9 @@ func TestReconcileRepairsWithoutARestart(t *testing.T) {
 		got, err := e.client().GetOrg(ctxT(t), e.op, newName)
 		return err == nil && got.State == rpc.StateActive
 	})
-	wantDocuments(t, e.d, "org_live_renamed", ids)
+	wantDocuments(t, e.d, o.ID, ids)
+	if c := tenantCollection(t, e.d, o.ID).Name(); c != "org_live_renamed" {
+		t.Errorf("the collection is %s after the rename", c)
+	}
 	checkClean(t, e.d)
 }

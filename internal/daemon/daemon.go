@@ -38,6 +38,11 @@ type Hooks struct {
 	// BcryptCost, when set, replaces Config.BcryptCost without its 10–14
 	// bounds: under the race detector bcrypt at cost 10 takes a second.
 	BcryptCost int
+	// TenantIdle is how long the engine of an embedded tenant database
+	// runs after its last use: embedded.DefaultTenantIdle when zero, and
+	// below zero not at all (orgd check, which visits each once). See
+	// embedded.Options.TenantIdle.
+	TenantIdle time.Duration
 }
 
 // OpenStore opens the store cfg names: MongoDB at --mongo-uri, or else the
@@ -54,14 +59,18 @@ func OpenStore(ctx context.Context, cfg Config, log *slog.Logger, o Hooks) (*Sto
 		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 			return nil, fmt.Errorf("data directory: %w", err)
 		}
-		eng, err := embedded.Start(ctx, cfg.DataDir, log.With("component", "embedded"))
+		eng, err := embedded.Start(ctx, cfg.DataDir, embedded.Options{
+			Log:            log.With("component", "embedded"),
+			TenantDatabase: func(name string) bool { return mongo.IsTenantDatabase(cfg.DB, name) },
+			TenantIdle:     o.TenantIdle,
+		})
 		if err != nil {
 			return nil, err
 		}
 		st.engine, uri, kind = eng, eng.URI(), mongo.KindEmbedded
 	}
 	own, data := maxConns(kind)
-	s, err := mongo.Open(ctx, mongo.Options{
+	opts := mongo.Options{
 		URI:                    uri,
 		Database:               cfg.DB,
 		Kind:                   kind,
@@ -73,7 +82,9 @@ func OpenStore(ctx context.Context, cfg Config, log *slog.Logger, o Hooks) (*Sto
 		Failpoint:              o.Failpoint,
 		MaxConns:               own,
 		DataConns:              data,
-	})
+		TenantsPerDatabase:     cfg.TenantsPerDatabase(),
+	}
+	s, err := mongo.Open(ctx, opts)
 	if err == nil && st.engine != nil {
 		err = st.engine.IndexIDs(ctx, s.Database(), mongo.OrganizationsCollection, mongo.ClaimsCollection, mongo.OperatorsCollection,
 			mongo.MembersCollection, mongo.KeysCollection, mongo.RevocationsCollection, mongo.MetaCollection)

@@ -356,7 +356,8 @@ func TestWritesNeverRecreateARenamedOrDeletedCollection(t *testing.T) {
 	d := testenv.Start(t, testenv.Options{})
 	c := d.Client(t)
 	op := d.Operator(t)
-	create(t, c, op, "Moving")
+	moving := create(t, c, op, "Moving")
+	database := databaseOf(t, d, moving.ID)
 	ctx := ctxT(t)
 	names := []string{"Moving", "Moving On"}
 
@@ -430,7 +431,7 @@ func TestWritesNeverRecreateARenamedOrDeletedCollection(t *testing.T) {
 	close(stop)
 	wait()
 	for _, name := range []string{"org_moving", "org_moving_on"} {
-		if got, err := d.Store().Database().ListCollectionNames(ctx, map[string]string{"name": name}); err != nil || len(got) != 0 {
+		if got, err := databaseNamed(t, d, database).ListCollectionNames(ctx, map[string]string{"name": name}); err != nil || len(got) != 0 {
 			t.Errorf("after the delete, collection %s: %v %v", name, got, err)
 		}
 	}

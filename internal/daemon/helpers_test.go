@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
 	"github.com/orgd/orgd/internal/testenv"
 	"github.com/orgd/orgd/rpc"
 )
@@ -135,4 +137,40 @@ func createContested(t *testing.T, op string, n int, addrs ...string) {
 	if ok != 1 {
 		t.Fatalf("%d of %d creates of one name on %d daemon(s) succeeded, want exactly 1", ok, n, len(addrs))
 	}
+}
+
+// databaseOf is the name of the database that holds the collection of
+// the organization with id ("" for the main one).
+func databaseOf(t *testing.T, d *testenv.Daemon, id string) string {
+	t.Helper()
+	o, ok := d.Store().Directory.Organization(id)
+	if !ok {
+		t.Fatalf("no organization %s in the directory", id)
+	}
+	return o.Database
+}
+
+// databaseNamed is the database name ("" for the main one) of the
+// daemon's store, to look behind orgd's back.
+func databaseNamed(t *testing.T, d *testenv.Daemon, name string) *mongo.Database {
+	t.Helper()
+	return d.Store().TenantDatabase(name)
+}
+
+// tenantDB is the database that holds the collection of the organization
+// with id, wherever the daemon's store put it.
+func tenantDB(t *testing.T, d *testenv.Daemon, id string) *mongo.Database {
+	t.Helper()
+	return databaseNamed(t, d, databaseOf(t, d, id))
+}
+
+// tenantCollection is the collection of the organization with id, read
+// and written with the driver.
+func tenantCollection(t *testing.T, d *testenv.Daemon, id string) *mongo.Collection {
+	t.Helper()
+	o, ok := d.Store().Directory.Organization(id)
+	if !ok {
+		t.Fatalf("no organization %s in the directory", id)
+	}
+	return databaseNamed(t, d, o.Database).Collection(o.Collection)
 }

@@ -57,10 +57,11 @@ func dataCalls(c *rpc.Client, token string) map[string]func(ctx context.Context,
 	}
 }
 
-// snapshot is every document of a collection, read with the driver.
-func snapshot(t *testing.T, d *testenv.Daemon, collection string) []string {
+// snapshot is every document of the collection of the organization with
+// id, read with the driver.
+func snapshot(t *testing.T, d *testenv.Daemon, id string) []string {
 	t.Helper()
-	cur, err := d.Store().Database().Collection(collection).Find(ctxT(t), bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	cur, err := tenantCollection(t, d, id).Find(ctxT(t), bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +87,7 @@ func TestNoRouteLetsAnAdminReachAnotherOrganization(t *testing.T) {
 	if _, err := c.CreateIndex(ctx, rpc.DataIndexCreateParams{Token: op, Org: "Bravo", Keys: json.RawMessage(`{"secret": 1}`)}); err != nil {
 		t.Fatal(err)
 	}
-	bravoBefore := snapshot(t, d, bravo.Collection)
+	bravoBefore := snapshot(t, d, bravo.ID)
 	adminA := adminLogin(t, c, "Alpha")
 	calls := dataCalls(c, adminA)
 
@@ -177,14 +178,17 @@ func TestNoRouteLetsAnAdminReachAnotherOrganization(t *testing.T) {
 		if err != nil || after.ID != bravo.ID {
 			t.Fatalf("Bravo: %+v %v", after, err)
 		}
-		if got := snapshot(t, d, after.Collection); !slices.Equal(got, bravoBefore) {
+		if got := snapshot(t, d, after.ID); !slices.Equal(got, bravoBefore) {
 			t.Errorf("Bravo's documents changed:\n%v\nwere\n%v", got, bravoBefore)
 		}
 		ixs, err := c.ListIndexes(ctx, rpc.DataIndexesParams{Token: op, Org: "Bravo"})
 		if err != nil || len(ixs.Indexes) != 2 {
 			t.Errorf("Bravo's indexes: %+v %v", ixs, err)
 		}
-		mine := snapshot(t, d, "org_charlie")
+		mine := snapshot(t, d, alpha.ID)
+		if c := tenantCollection(t, d, alpha.ID).Name(); c != "org_charlie" {
+			t.Errorf("the admin's own collection is %s", c)
+		}
 		if len(mine) != 1 {
 			t.Errorf("the admin's own collection holds %v", mine)
 		}

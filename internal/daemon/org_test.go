@@ -219,7 +219,8 @@ func TestRenameKeepsEveryDocumentAndID(t *testing.T) {
 	ctx := ctxT(t)
 	o := create(t, c, op, "Keeper")
 
-	coll := d.Store().Database().Collection(o.Collection)
+	coll := tenantCollection(t, d, o.ID)
+	database := databaseOf(t, d, o.ID)
 	var docs []any
 	for i := range 500 {
 		docs = append(docs, bson.D{{Key: "_id", Value: bson.NewObjectID()}, {Key: "n", Value: i}})
@@ -241,7 +242,14 @@ func TestRenameKeepsEveryDocumentAndID(t *testing.T) {
 		t.Errorf("renamed: %+v", r)
 	}
 	var after []bson.M
-	cur, err := d.Store().Database().Collection(r.Collection).Find(ctx, bson.D{})
+	if after := databaseOf(t, d, o.ID); after != database {
+		t.Errorf("the rename moved the collection from database %q to %q", database, after)
+	}
+	renamed := tenantCollection(t, d, o.ID)
+	if renamed.Name() != r.Collection {
+		t.Errorf("the collection is %s, the organization says %s", renamed.Name(), r.Collection)
+	}
+	cur, err := renamed.Find(ctx, bson.D{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,13 +308,14 @@ func TestDeleteNeedsConfirmationAndDropsTheCollection(t *testing.T) {
 	op := d.Operator(t)
 	ctx := ctxT(t)
 	o := create(t, c, op, "Doomed")
+	database := databaseOf(t, d, o.ID)
 
 	err := c.Call(ctx, rpc.MethodOrgDelete, rpc.OrgDeleteParams{Token: op, Name: "Doomed", Confirm: "doomed"}, nil)
 	wantField(t, err, "confirm")
 	if err := c.DeleteOrg(ctx, op, "Doomed"); err != nil {
 		t.Fatal(err)
 	}
-	names, err := d.Store().Database().ListCollectionNames(ctx, bson.D{{Key: "name", Value: o.Collection}})
+	names, err := databaseNamed(t, d, database).ListCollectionNames(ctx, bson.D{{Key: "name", Value: o.Collection}})
 	if err != nil || len(names) != 0 {
 		t.Errorf("collection after delete: %v, %v", names, err)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,7 +20,7 @@ func TestStoreOutageFailsFastAndRecovers(t *testing.T) {
 		t.Skip("this test stops and restarts its own store: it runs on the embedded engine only")
 	}
 	storeDir := testenv.ShortDir(t)
-	eng, err := embedded.Start(ctxT(t), storeDir, testenv.Logger(nil))
+	eng, err := embedded.Start(ctxT(t), storeDir, embedded.Options{Log: testenv.Logger(nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +59,7 @@ func TestStoreOutageFailsFastAndRecovers(t *testing.T) {
 		t.Errorf("org.get during the outage: %+v, %v", o, err)
 	}
 
-	eng, err = embedded.Start(ctxT(t), storeDir, testenv.Logger(nil))
+	eng, err = embedded.Start(ctxT(t), storeDir, embedded.Options{Log: testenv.Logger(nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,8 +134,8 @@ func TestStoreKilledMidLoadLeavesNothingHalfDone(t *testing.T) {
 	op := d.Operator(t)
 	m := &crashModel{docs: map[string]int64{}}
 	for _, name := range []string{"Steady A", "Steady B"} {
-		create(t, c, op, name)
-		m.set(name, int64(len(fill(t, d, "org_"+strings.ReplaceAll(strings.ToLower(name), " ", "_"), 100))))
+		o := create(t, c, op, name)
+		m.set(name, int64(len(fill(t, d, o.ID, 100))))
 	}
 
 	const workers = 6

@@ -69,7 +69,7 @@ func TestEveryBSONTypeRoundTripsThroughExtendedJSON(t *testing.T) {
 	o := create(t, c, op, "Acme")
 	ctx := ctxT(t)
 	ferret := d.Store().Engine() == "ferretdb"
-	coll := d.Store().Database().Collection(o.Collection)
+	coll := tenantCollection(t, d, o.ID)
 
 	for i, tc := range bsonTypes {
 		t.Run(tc.name, func(t *testing.T) {

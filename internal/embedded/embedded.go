@@ -2,7 +2,8 @@
 // with its SQLite backend) inside the orgd process, for when no MongoDB is
 // given. Its files live under the data directory; it listens only on a
 // private Unix socket, and only one process may use a data directory at a
-// time.
+// time. Tenant databases have engines of their own, behind the one socket
+// (tenants.go, router.go).
 package embedded
 
 import (
@@ -10,10 +11,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 	"golang.org/x/sys/unix"
@@ -29,20 +33,49 @@ const maxSocketPath = 100
 // ErrLocked is returned when another process uses the data directory.
 var ErrLocked = errors.New("the embedded store is in use by another process")
 
-// Engine is a running embedded engine.
+// Engine is a running embedded engine: the store's, or a tenant
+// database's.
 type Engine struct {
 	dir     string
 	uri     string
+	socket  string // where the engine itself listens
 	cancel  context.CancelFunc
 	done    chan struct{}
 	lock    *os.File
 	tempDir string
+
+	// The store's engine only: what serves its socket, and the engines of
+	// its tenant databases.
+	router  *router
+	tenants *tenantEngines
+}
+
+// Options tune Start.
+type Options struct {
+	// Log receives the engine's errors only: it logs every refused
+	// command as a warning, which is noise for orgd.
+	Log *slog.Logger
+	// TenantDatabase tells the databases that get an engine of their own
+	// (see tenants.go); none does when it is nil.
+	TenantDatabase func(name string) bool
+	// TenantIdle is how long a connection to a tenant database's engine
+	// stays open without carrying anything; the engine stops once it has
+	// none. DefaultTenantIdle when zero; below zero, at once.
+	TenantIdle time.Duration
 }
 
 // Start starts the engine on the data directory dataDir, which is created
-// (mode 0750) if missing. log receives the engine's errors only: it logs
-// every refused command as a warning, which is noise for orgd.
-func Start(ctx context.Context, dataDir string, log *slog.Logger) (*Engine, error) {
+// (mode 0750) if missing, and serves it on the store's socket.
+func Start(ctx context.Context, dataDir string, o Options) (*Engine, error) {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	switch {
+	case o.TenantIdle == 0:
+		o.TenantIdle = DefaultTenantIdle
+	case o.TenantIdle < 0:
+		o.TenantIdle = 0
+	}
 	dir := filepath.Join(dataDir, Dir)
 	// ferretdb.New refuses a directory that does not exist.
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -52,24 +85,42 @@ func Start(ctx context.Context, dataDir string, log *slog.Logger) (*Engine, erro
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{dir: dir, lock: lock, done: make(chan struct{})}
-
-	socket := filepath.Join(dir, "mongo.sock")
-	if len(socket) > maxSocketPath {
-		// A deep data directory: put the socket in a private directory of
-		// its own instead.
-		if e.tempDir, err = os.MkdirTemp("", "orgd-store-"); err != nil {
-			e.unlock()
-			return nil, fmt.Errorf("embedded store socket directory: %w", err)
-		}
-		socket = filepath.Join(e.tempDir, "mongo.sock")
+	e, err := run(ctx, dir, "engine.sock", o.Log)
+	if err != nil {
+		lock.Close()
+		return nil, err
 	}
-	// We hold the lock, so a socket file left here is stale.
-	if err := os.Remove(socket); err != nil && !errors.Is(err, os.ErrNotExist) {
+	e.lock = lock
+	socket, err := e.socketPath(dir, "mongo.sock")
+	if err == nil {
+		err = removeStale(socket)
+	}
+	var ln net.Listener
+	if err == nil {
+		ln, err = net.Listen("unix", socket)
+	}
+	if err != nil {
+		_ = e.Close(context.WithoutCancel(ctx))
+		return nil, fmt.Errorf("embedded store socket: %w", err)
+	}
+	e.tenants = newTenantEngines(filepath.Join(dir, TenantsDir), o.TenantDatabase, o.Log)
+	e.router = newRouter(ln, e.socket, e.tenants, o.TenantIdle, o.Log)
+	e.uri = (&url.URL{Scheme: "mongodb", Host: socket, Path: "/"}).String()
+	return e, nil
+}
+
+// run starts an engine on the SQLite files of dir, which exists and which
+// the caller has locked, listening on the socket name in dir.
+func run(ctx context.Context, dir, name string, log *slog.Logger) (*Engine, error) {
+	e := &Engine{dir: dir, done: make(chan struct{})}
+	socket, err := e.socketPath(dir, name)
+	if err == nil {
+		err = removeStale(socket)
+	}
+	if err != nil {
 		e.unlock()
-		return nil, fmt.Errorf("remove stale embedded socket: %w", err)
+		return nil, fmt.Errorf("embedded store socket: %w", err)
 	}
-
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{Unix: socket},
 		Handler:   "sqlite",
@@ -86,16 +137,52 @@ func Start(ctx context.Context, dataDir string, log *slog.Logger) (*Engine, erro
 		defer close(e.done)
 		_ = f.Run(runCtx)
 	}()
-	e.uri = f.MongoDBURI()
+	e.uri, e.socket = f.MongoDBURI(), socket
 	return e, nil
 }
 
-// URI is the connection string of the engine.
+// socketPath is where a socket named name goes: in dir, or for a deep dir
+// in a private directory of the engine's own.
+func (e *Engine) socketPath(dir, name string) (string, error) {
+	socket := filepath.Join(dir, name)
+	if len(socket) <= maxSocketPath {
+		return socket, nil
+	}
+	if e.tempDir == "" {
+		var err error
+		if e.tempDir, err = os.MkdirTemp("", "orgd-store-"); err != nil {
+			return "", err
+		}
+	}
+	return filepath.Join(e.tempDir, name), nil
+}
+
+// removeStale removes a socket file left by an earlier process: the
+// directory is locked, so nobody listens on it.
+func removeStale(socket string) error {
+	if err := os.Remove(socket); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("remove stale socket: %w", err)
+	}
+	return nil
+}
+
+// URI is the connection string of the store's socket, which serves every
+// database.
 func (e *Engine) URI() string { return e.uri }
 
-// Close stops the engine and waits for it. Disconnect every client first:
-// the engine waits up to 3 s for open connections to drain.
+// TenantDatabasesRunning reports how many tenant databases have their
+// engine running.
+func (e *Engine) TenantDatabasesRunning() int { return e.tenants.running() }
+
+// Close stops the engine and waits for it, ending the connections to it
+// first.
 func (e *Engine) Close(ctx context.Context) error {
+	if e.router != nil {
+		e.router.close()
+	}
+	if e.tenants != nil {
+		e.tenants.close()
+	}
 	e.cancel()
 	select {
 	case <-e.done:
@@ -110,7 +197,9 @@ func (e *Engine) unlock() {
 	if e.tempDir != "" {
 		os.RemoveAll(e.tempDir)
 	}
-	e.lock.Close() // closing the file releases the flock
+	if e.lock != nil {
+		e.lock.Close() // closing the file releases the flock
+	}
 }
 
 // lockDir takes an exclusive lock on dir/LOCK, recording our pid in it.

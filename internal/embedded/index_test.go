@@ -25,7 +25,7 @@ func startEngine(t *testing.T) (*Engine, *mongo.Database) {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	ctx := context.Background()
-	e, err := Start(ctx, dir, slog.New(slog.DiscardHandler))
+	e, err := Start(ctx, dir, Options{Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -87,6 +89,13 @@ func openStoreWith(t *testing.T, o mongo.Options) (*mongo.Store, *org.Directory)
 	defer cancel()
 	dir := org.NewDirectory(nil)
 	o.URI, o.Database, o.Kind, o.Directory, o.ServerSelectionTimeout = proc.URI, "orgd", mongo.KindEmbedded, dir, 10*time.Second
+	if v := os.Getenv(testenv.TenantsPerDBEnv); v != "" && o.TenantsPerDatabase == 0 {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			t.Fatalf("%s=%q: %v", testenv.TenantsPerDBEnv, v, err)
+		}
+		o.TenantsPerDatabase = n
+	}
 	s, err := mongo.Open(ctx, o)
 	if err != nil {
 		t.Fatal(err)
@@ -227,7 +236,7 @@ func TestConditionalWritesLetOneOfConcurrentChangesWin(t *testing.T) {
 		if want := rename(got.Name).Collection; got.Collection != want {
 			t.Fatalf("round %d: %s has collection %s, want %s", round, got.Name, got.Collection, want)
 		}
-		all, err := s.Database().ListCollectionNames(ctx, bson.D{})
+		all, err := s.TenantDatabase(got.Database).ListCollectionNames(ctx, bson.D{})
 		if err != nil {
 			t.Fatal(err)
 		}

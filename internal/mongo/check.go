@@ -54,13 +54,9 @@ func (s *Store) Check(ctx context.Context) ([]Problem, error) {
 	if err := findAll(ctx, s, MetaCollection, &meta); err != nil {
 		return nil, err
 	}
-	names, err := s.db.ListCollectionNames(ctx, bson.D{})
+	collections, err := s.allCollections(ctx)
 	if err != nil {
-		return nil, storeErr("list collections", err)
-	}
-	collections := make(map[string]bool, len(names))
-	for _, n := range names {
-		collections[n] = true
+		return nil, err
 	}
 	marker, err := s.layout(ctx)
 	if err != nil {
@@ -89,7 +85,7 @@ func (s *Store) Check(ctx context.Context) ([]Problem, error) {
 	wanted := make(map[string]string)
 	alsoWanted := make(map[string]string)
 	upgrading := make(map[string]bool) // ids of legacy admins
-	referenced := make(map[string]bool)
+	referenced := make(map[namespace]bool)
 	states := make(map[string]string, len(orgs))
 	admins := make(map[string]int, len(orgs))
 	legacy := 0
@@ -101,10 +97,10 @@ func (s *Store) Check(ctx context.Context) ([]Problem, error) {
 		if !org.State(d.State).Settled() {
 			add("intent", "organization %q (%s) is %s since %s", d.Name, d.ID, d.State, stamp(d.IntentAt))
 		}
-		referenced[d.Collection] = true
+		referenced[s.namespace(d.Database, d.Collection)] = true
 		wanted[slugClaim(d.Slug)] = d.ID
 		if p := d.Pending; p != nil {
-			referenced[p.Collection] = true
+			referenced[s.namespace(d.Database, p.Collection)] = true
 			wanted[slugClaim(p.Slug)] = d.ID
 		}
 		if d.legacy() {
@@ -117,8 +113,8 @@ func (s *Store) Check(ctx context.Context) ([]Problem, error) {
 				wanted[emailClaim(p.AdminEmail)] = d.ID
 			}
 		}
-		if org.State(d.State).Settled() && !collections[d.Collection] {
-			add("missing_collection", "organization %q (%s) has no collection %s", d.Name, d.ID, d.Collection)
+		if ns := s.namespace(d.Database, d.Collection); org.State(d.State).Settled() && !collections[ns] {
+			add("missing_collection", "organization %q (%s) has no collection %s", d.Name, d.ID, ns)
 		}
 	}
 	// A create past its commit record whose document a crash left
@@ -131,7 +127,7 @@ func (s *Store) Check(ctx context.Context) ([]Problem, error) {
 			continue
 		}
 		add("intent", "organization %q (%s) is created but not finished; orgd finishes it from its commit record at start", d.Name, id)
-		referenced[d.Collection] = true
+		referenced[s.namespace(d.Database, d.Collection)] = true
 		wanted[slugClaim(d.Slug)] = id
 		states[id] = string(org.StateActive)
 	}
@@ -209,9 +205,9 @@ func (s *Store) Check(ctx context.Context) ([]Problem, error) {
 			add("missing_claim", "account %s (%s) does not hold claim %q", d.Email, d.ID, emailClaim(d.Email))
 		}
 	}
-	for _, n := range names {
-		if strings.HasPrefix(n, org.CollectionPrefix) && !referenced[n] {
-			add("orphan_collection", "collection %s belongs to no organization", n)
+	for ns := range collections {
+		if strings.HasPrefix(ns.collection, org.CollectionPrefix) && !referenced[ns] {
+			add("orphan_collection", "collection %s belongs to no organization", ns)
 		}
 	}
 	switch {
@@ -222,6 +218,55 @@ func (s *Store) Check(ctx context.Context) ([]Problem, error) {
 	}
 	slices.SortFunc(problems, func(a, b Problem) int { return strings.Compare(a.String(), b.String()) })
 	return problems, nil
+}
+
+// namespace is a collection and the database that holds it, "" for the
+// main one.
+type namespace struct {
+	database, collection string
+}
+
+func (n namespace) String() string {
+	if n.database == "" {
+		return n.collection
+	}
+	return n.database + "." + n.collection
+}
+
+// namespace is the namespace of collection in database, as a document
+// records them.
+func (s *Store) namespace(database, collection string) namespace {
+	if database == s.db.Name() {
+		database = ""
+	}
+	return namespace{database, collection}
+}
+
+// allCollections lists the collections of the main database and of every
+// tenant database, one tenant database open at a time.
+func (s *Store) allCollections(ctx context.Context) (map[namespace]bool, error) {
+	names, err := s.db.ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		return nil, storeErr("list collections", err)
+	}
+	out := make(map[namespace]bool, len(names))
+	for _, n := range names {
+		out[namespace{"", n}] = true
+	}
+	databases, err := s.tenantDatabases(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range databases {
+		names, err := s.tenantDB(name, false).ListCollectionNames(ctx, bson.D{})
+		if err != nil {
+			return nil, storeErr("list collections of "+name, err)
+		}
+		for _, n := range names {
+			out[namespace{name, n}] = true
+		}
+	}
+	return out, nil
 }
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }

@@ -10,10 +10,13 @@ import (
 
 // orgDoc is an organization as stored in the organizations collection.
 type orgDoc struct {
-	ID            string      `bson:"_id"`
-	Name          string      `bson:"name"`
-	Slug          string      `bson:"slug"`
-	Collection    string      `bson:"collection"`
+	ID         string `bson:"_id"`
+	Name       string `bson:"name"`
+	Slug       string `bson:"slug"`
+	Collection string `bson:"collection"`
+	// Database holds Collection when it is not the main database; absent
+	// in every document an earlier orgd wrote (see databases.go).
+	Database      string      `bson:"database,omitempty"`
 	Labels        []labelDoc  `bson:"labels,omitempty"`
 	State         string      `bson:"state"`
 	SuspendedAt   time.Time   `bson:"suspended_at,omitempty"`
@@ -152,7 +155,7 @@ const bootstrapClaim = "bootstrap"
 
 func toOrgDoc(o org.Organization) orgDoc {
 	d := orgDoc{
-		ID: o.ID, Name: o.Name, Slug: o.Slug, Collection: o.Collection, State: string(o.State),
+		ID: o.ID, Name: o.Name, Slug: o.Slug, Collection: o.Collection, Database: o.Database, State: string(o.State),
 		SuspendedAt: o.SuspendedAt, SuspendReason: o.SuspendReason, Rev: o.Rev,
 		IntentOwner: o.IntentOwner, IntentAt: o.IntentAt,
 		CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt, Layout: layoutAccounts,
@@ -166,7 +169,7 @@ func toOrgDoc(o org.Organization) orgDoc {
 
 func (d *orgDoc) organization() org.Organization {
 	o := org.Organization{
-		ID: d.ID, Name: d.Name, Slug: d.Slug, Collection: d.Collection, Labels: fromLabelDocs(d.Labels),
+		ID: d.ID, Name: d.Name, Slug: d.Slug, Collection: d.Collection, Database: d.Database, Labels: fromLabelDocs(d.Labels),
 		State: org.State(d.State), SuspendedAt: d.SuspendedAt.UTC(), SuspendReason: d.SuspendReason, Rev: d.Rev,
 		IntentOwner: d.IntentOwner, IntentAt: d.IntentAt.UTC(),
 		CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),

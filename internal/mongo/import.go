@@ -21,7 +21,8 @@ const importBatch = 1000
 // collections are made one after the other with nothing in between, which
 // suits the embedded engine: a statement on any of its connections but
 // the one that changed the schema first rereads the schema of every
-// collection. The organizations must not conflict with each other or with
+// collection. Each organization goes where a create would put it, and orgs
+// is changed to say where. The organizations must not conflict with each other or with
 // the store: a taken slug or email is a duplicate-key error, and what was
 // written before it stays. Organizations with no CreatedAt get the time of
 // the import.
@@ -29,10 +30,11 @@ func (s *Store) Import(ctx context.Context, orgs []org.Organization, admins []or
 	if len(admins) != len(orgs) {
 		return fmt.Errorf("import: %d organizations but %d admins", len(orgs), len(admins))
 	}
-	for _, o := range orgs {
-		if err := s.db.CreateCollection(ctx, o.Collection); err != nil {
-			return storeErr("create collection "+o.Collection, err)
-		}
+	for i := range orgs {
+		orgs[i].Database = s.placeTenant()
+	}
+	if err := s.createCollections(ctx, orgs); err != nil {
+		return err
 	}
 	t := now()
 	done := make([]org.Organization, 0, len(orgs))
@@ -102,6 +104,20 @@ func (s *Store) ImportAccounts(ctx context.Context, accounts []org.Account) erro
 		s.dir.PutAccount(a)
 	}
 	s.bump(ctx)
+	return nil
+}
+
+// createCollections makes the collections of orgs, a database at a time.
+func (s *Store) createCollections(ctx context.Context, orgs []org.Organization) error {
+	for i := 0; i < len(orgs); {
+		database := orgs[i].Database
+		db := s.tenantDB(database, false)
+		for ; i < len(orgs) && orgs[i].Database == database; i++ {
+			if err := db.CreateCollection(ctx, orgs[i].Collection); err != nil {
+				return storeErr("create collection "+orgs[i].Collection, err)
+			}
+		}
+	}
 	return nil
 }
 

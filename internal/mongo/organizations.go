@@ -50,6 +50,7 @@ func (s *Store) CreateOrganization(ctx context.Context, o org.Organization, admi
 	t := now()
 	o.State, o.Rev, o.IntentOwner, o.IntentAt = org.StateProvisioning, 1, s.instance, t
 	o.CreatedAt, o.UpdatedAt = t, t
+	o.Database = s.placeTenant()
 	d := toOrgDoc(o)
 	d.Founder = &founderDoc{ID: admin.ID, Email: admin.Email}
 	if _, err := s.orgs.InsertOne(ctx, d); err != nil {
@@ -87,7 +88,7 @@ func (s *Store) CreateOrganization(ctx context.Context, o org.Organization, admi
 		return org.Organization{}, err
 	}
 
-	if err := s.db.CreateCollection(ctx, o.Collection); err != nil {
+	if err := s.createCollection(ctx, o.Database, o.Collection); err != nil {
 		if isCode(err, codeNamespaceExists) {
 			// We hold the slug, so nobody else made it: it is left over from
 			// outside orgd. Never hand its data to a new tenant, and never
@@ -143,7 +144,7 @@ func (s *Store) undoCreate(ctx context.Context, d orgDoc, drop bool) error {
 			return err
 		}
 		if mine {
-			if err := s.dropCollection(ctx, o.Collection); err != nil {
+			if err := s.dropCollection(ctx, o.Database, o.Collection); err != nil {
 				return err
 			}
 		}
@@ -269,7 +270,7 @@ func (s *Store) UpdateOrganization(ctx context.Context, id string, c org.Change)
 	if err := s.step("rename:claimed-slug"); err != nil {
 		return org.Organization{}, err
 	}
-	if err := s.renameCollection(ctx, o.Collection, p.Collection); err != nil {
+	if err := s.renameCollection(ctx, o.Database, o.Collection, p.Collection); err != nil {
 		if isCode(err, codeNamespaceExists) {
 			return org.Organization{}, s.abandonUpdate(ctx, o, &org.Error{Code: org.ECONFLICT, Field: "new_name",
 				Message: fmt.Sprintf("a collection %s already exists without an organization; see orgd check", p.Collection)})
@@ -354,7 +355,7 @@ func (s *Store) rollBackUpdate(ctx context.Context, o org.Organization) (org.Org
 		if mine {
 			// Renamed already? Then rename back; the old name is still
 			// ours, since its claim is released only after commit.
-			if err := s.renameCollection(ctx, p.Collection, o.Collection); err != nil && !isCode(err, codeNamespaceExists) {
+			if err := s.renameCollection(ctx, o.Database, p.Collection, o.Collection); err != nil && !isCode(err, codeNamespaceExists) {
 				return org.Organization{}, err
 			}
 			if err := s.release(ctx, slugClaim(p.Slug), o.ID); err != nil {
@@ -365,19 +366,27 @@ func (s *Store) rollBackUpdate(ctx context.Context, o org.Organization) (org.Org
 	return s.finishIntent(ctx, o.ID, o.State, nil)
 }
 
-// renameCollection renames from to to within the database. A source that is
-// gone while the target exists means an earlier attempt did it already.
-func (s *Store) renameCollection(ctx context.Context, from, to string) error {
+// createCollection makes the collection name in the database database
+// ("" for the main one).
+func (s *Store) createCollection(ctx context.Context, database, name string) error {
+	return s.tenantDB(database, false).CreateCollection(ctx, name)
+}
+
+// renameCollection renames from to to within the database database ("" for
+// the main one): never across databases. A source that is gone while the
+// target exists means an earlier attempt did it already.
+func (s *Store) renameCollection(ctx context.Context, database, from, to string) error {
+	db := s.tenantDB(database, false)
 	cmd := bson.D{
-		{Key: "renameCollection", Value: s.db.Name() + "." + from},
-		{Key: "to", Value: s.db.Name() + "." + to},
+		{Key: "renameCollection", Value: db.Name() + "." + from},
+		{Key: "to", Value: db.Name() + "." + to},
 	}
-	err := s.client.Database("admin").RunCommand(ctx, cmd).Err()
+	err := db.Client().Database("admin").RunCommand(ctx, cmd).Err()
 	if err == nil {
 		return nil
 	}
 	if isCode(err, codeNamespaceNotFound) {
-		exists, lerr := s.collectionExists(ctx, to)
+		exists, lerr := collectionExists(ctx, db, to)
 		if lerr != nil {
 			return lerr
 		}
@@ -386,7 +395,7 @@ func (s *Store) renameCollection(ctx context.Context, from, to string) error {
 		}
 		// Neither exists: an organization without its collection. Make an
 		// empty one rather than leave it broken.
-		return storeErr("create collection "+to, s.db.CreateCollection(ctx, to))
+		return storeErr("create collection "+to, db.CreateCollection(ctx, to))
 	}
 	if isCode(err, codeNamespaceExists) {
 		return err
@@ -394,16 +403,18 @@ func (s *Store) renameCollection(ctx context.Context, from, to string) error {
 	return storeErr(fmt.Sprintf("rename collection %s to %s", from, to), err)
 }
 
-func (s *Store) collectionExists(ctx context.Context, name string) (bool, error) {
-	names, err := s.db.ListCollectionNames(ctx, bson.D{{Key: "name", Value: name}})
+func collectionExists(ctx context.Context, db *mongo.Database, name string) (bool, error) {
+	names, err := db.ListCollectionNames(ctx, bson.D{{Key: "name", Value: name}})
 	if err != nil {
 		return false, storeErr("list collections", err)
 	}
 	return len(names) > 0, nil
 }
 
-func (s *Store) dropCollection(ctx context.Context, name string) error {
-	err := s.db.Collection(name).Drop(ctx)
+// dropCollection drops the collection name of the database database ("" for
+// the main one), if it is there.
+func (s *Store) dropCollection(ctx context.Context, database, name string) error {
+	err := s.tenantDB(database, false).Collection(name).Drop(ctx)
 	if err != nil && !isCode(err, codeNamespaceNotFound) {
 		return storeErr("drop collection "+name, err)
 	}
@@ -509,7 +520,7 @@ func (s *Store) finishDelete(ctx context.Context, d orgDoc) error {
 		return err
 	}
 	if mine {
-		if err := s.dropCollection(ctx, o.Collection); err != nil {
+		if err := s.dropCollection(ctx, o.Database, o.Collection); err != nil {
 			return err
 		}
 	}
@@ -536,13 +547,17 @@ func (s *Store) finishDelete(ctx context.Context, d orgDoc) error {
 	return nil
 }
 
-// CollectionStats implements org.Store, with collStats: the engine's own
+// OrganizationStats implements org.Store, with collStats: the engine's own
 // figures, never a count of the documents.
-func (s *Store) CollectionStats(ctx context.Context, collection string) (org.Stats, error) {
+func (s *Store) OrganizationStats(ctx context.Context, id string) (org.Stats, error) {
+	o, ok := s.dir.Organization(id)
+	if !ok {
+		return org.Stats{}, org.Errorf(org.ENOTFOUND, "the organization no longer exists")
+	}
 	var raw bson.Raw
-	err := s.data.RunCommand(ctx, bson.D{{Key: "collStats", Value: collection}}).Decode(&raw)
+	err := s.tenantDB(o.Database, true).RunCommand(ctx, bson.D{{Key: "collStats", Value: o.Collection}}).Decode(&raw)
 	if err != nil {
-		return org.Stats{}, storeErr("collStats "+collection, err)
+		return org.Stats{}, storeErr("collStats "+o.Collection, err)
 	}
 	return org.Stats{
 		Documents: rawInt(raw, "count"),

@@ -81,6 +81,10 @@ type Options struct {
 	// MaxConns bounds the connections to the store, and so the operations
 	// it runs at once; the driver's default (100) when zero.
 	MaxConns int
+	// TenantsPerDatabase, when set, puts the collections of new
+	// organizations into tenant databases of at most this many (see
+	// databases.go); otherwise they go into Database with the rest.
+	TenantsPerDatabase int
 	// DataConns, when set, gives the tenants' data (the data methods and
 	// collStats) connections of their own, at most DataConns; MaxConns then
 	// bounds those of orgd's own collections and of creating, renaming and
@@ -104,6 +108,9 @@ type Store struct {
 	claims     *mongo.Collection
 	meta       *mongo.Collection
 	audit      *mongo.Collection
+
+	// perDatabase is Options.TenantsPerDatabase.
+	perDatabase int
 
 	dir       *org.Directory
 	kind      string
@@ -140,6 +147,11 @@ type Store struct {
 	// streaming is set while a change stream reports other daemons'
 	// changes; polling then only does its periodic full reload.
 	streaming bool
+	// filling is the tenant database new organizations go into, and
+	// fillCount how many it holds as far as this process knows (see
+	// placeTenant).
+	filling   string
+	fillCount int
 	// logins are the last logins not yet written, by account id, and
 	// keyUses the last uses of SSH keys, by fingerprint.
 	logins  map[string]time.Time
@@ -169,19 +181,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	clientOptions := func(maxConns int) *options.ClientOptions {
-		c := options.Client().
-			ApplyURI(o.URI).
-			SetAppName("orgd").
-			SetServerSelectionTimeout(o.ServerSelectionTimeout).
-			SetConnectTimeout(o.ServerSelectionTimeout).
-			SetMonitor(o.Monitor)
-		if maxConns > 0 {
-			c.SetMaxPoolSize(uint64(maxConns))
-		}
-		return c
-	}
-	client, err := mongo.Connect(clientOptions(o.MaxConns))
+	client, err := mongo.Connect(clientOptions(o.URI, o.ServerSelectionTimeout, o.Monitor, o.MaxConns))
 	if err != nil {
 		return nil, fmt.Errorf("connect to store: %w", err)
 	}
@@ -189,7 +189,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	var dataClient *mongo.Client
 	data := db
 	if o.DataConns > 0 {
-		if dataClient, err = mongo.Connect(clientOptions(o.DataConns)); err != nil {
+		if dataClient, err = mongo.Connect(clientOptions(o.URI, o.ServerSelectionTimeout, o.Monitor, o.DataConns)); err != nil {
 			_ = client.Disconnect(context.WithoutCancel(ctx))
 			return nil, fmt.Errorf("connect to store: %w", err)
 		}
@@ -208,6 +208,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		claims:        db.Collection(ClaimsCollection),
 		meta:          db.Collection(MetaCollection),
 		audit:         db.Collection(AuditCollection),
+		perDatabase:   o.TenantsPerDatabase,
 		dir:           o.Directory,
 		kind:          o.Kind,
 		exclusive:     o.Exclusive,
@@ -233,6 +234,22 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// clientOptions are the driver's options for the store at uri: operations
+// wait at most timeout for it, and hold at most maxConns connections (the
+// driver's default when zero).
+func clientOptions(uri string, timeout time.Duration, monitor *event.CommandMonitor, maxConns int) *options.ClientOptions {
+	c := options.Client().
+		ApplyURI(uri).
+		SetAppName("orgd").
+		SetServerSelectionTimeout(timeout).
+		SetConnectTimeout(timeout).
+		SetMonitor(monitor)
+	if maxConns > 0 {
+		c.SetMaxPoolSize(uint64(maxConns))
+	}
+	return c
 }
 
 // Close closes the live cursors, stops following and disconnects from the

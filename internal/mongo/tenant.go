@@ -94,7 +94,7 @@ func (s *Store) tenant(ctx context.Context, id string, write bool, fn func(c *mo
 			return busy(cur)
 		}
 	}
-	return fn(s.data.Collection(o.Collection), o)
+	return fn(s.tenantDB(o.Database, true).Collection(o.Collection), o)
 }
 
 // detectEngine asks the store what it is: FerretDB says so in buildInfo.

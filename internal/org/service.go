@@ -438,7 +438,7 @@ func (s *Service) OrganizationStats(ctx context.Context, p *Principal, name stri
 	if err != nil {
 		return Stats{}, err
 	}
-	return s.store.CollectionStats(ctx, o.Collection)
+	return s.store.OrganizationStats(ctx, o.ID)
 }
 
 // Subscribe starts a subscription to the events of the organizations p may

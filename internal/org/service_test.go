@@ -66,7 +66,7 @@ func (s untouchedStore) UpdateOrganization(context.Context, string, org.Change) 
 func (s untouchedStore) DeleteOrganization(context.Context, string) error {
 	return s.called("delete an organization")
 }
-func (s untouchedStore) CollectionStats(context.Context, string) (org.Stats, error) {
+func (s untouchedStore) OrganizationStats(context.Context, string) (org.Stats, error) {
 	return org.Stats{}, s.called("report stats")
 }
 func (untouchedStore) Ping(context.Context) error              { return nil }

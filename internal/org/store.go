@@ -45,8 +45,9 @@ type Store interface {
 	// it and its members.
 	DeleteOrganization(ctx context.Context, id string) error
 
-	// CollectionStats reports the figures of a tenant collection.
-	CollectionStats(ctx context.Context, collection string) (Stats, error)
+	// OrganizationStats reports the figures of the collection of the
+	// organization with id, wherever it lives.
+	OrganizationStats(ctx context.Context, id string) (Stats, error)
 
 	// CreateAccount stores a new account, whose ID, Email, Role, OrgID
 	// (members), PasswordHash and CredVersion are set, and claims its

@@ -13,11 +13,13 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
@@ -28,6 +30,13 @@ import (
 // MongoURIEnv names the environment variable that points the suite at a
 // real MongoDB instead of the embedded engine.
 const MongoURIEnv = "ORGD_TEST_MONGO_URI"
+
+// TenantsPerDBEnv names the environment variable that sets every test
+// daemon's --tenants-per-db, to run the suite on either layout: 0 keeps
+// every tenant in the main database, as earlier orgds did, and a small
+// number spreads a test's few organizations over several databases.
+// Unset, each store has its default.
+const TenantsPerDBEnv = "ORGD_TEST_TENANTS_PER_DB"
 
 // Options change what Daemon starts.
 type Options struct {
@@ -121,6 +130,13 @@ func Config(t testing.TB, o Options) daemon.Config {
 			cfg.DB = UniqueDB(t)
 			t.Cleanup(func() { dropDB(t, uri, cfg.DB) })
 		}
+	}
+	if v := os.Getenv(TenantsPerDBEnv); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			t.Fatalf("%s=%q: %v", TenantsPerDBEnv, v, err)
+		}
+		cfg.TenantsPerDB = n
 	}
 	if o.Configure != nil {
 		o.Configure(&cfg)
@@ -273,7 +289,8 @@ func (r *Raw) Call(method string, id int, params any) Reply {
 	return r.Read()
 }
 
-// dropDB drops a test database on the MongoDB at uri.
+// dropDB drops a test database on the MongoDB at uri, and its tenant
+// databases.
 func dropDB(t testing.TB, uri, db string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -283,7 +300,17 @@ func dropDB(t testing.TB, uri, db string) {
 		return
 	}
 	defer c.Disconnect(ctx)
-	if err := c.Database(db).Drop(ctx); err != nil {
+	names, err := c.ListDatabaseNames(ctx, bson.D{})
+	if err != nil {
 		t.Logf("drop %s: %v", db, err)
+		return
+	}
+	for _, name := range names {
+		if name != db && !strings.HasPrefix(name, db+"_t") {
+			continue
+		}
+		if err := c.Database(name).Drop(ctx); err != nil {
+			t.Logf("drop %s: %v", name, err)
+		}
 	}
 }

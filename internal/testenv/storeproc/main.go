@@ -30,7 +30,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	eng, err := embedded.Start(ctx, dir, log)
+	eng, err := embedded.Start(ctx, dir, embedded.Options{Log: log})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "storeproc:", err)
 		os.Exit(1)
