@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -43,6 +44,9 @@ type Hooks struct {
 	// below zero not at all (orgd check, which visits each once). See
 	// embedded.Options.TenantIdle.
 	TenantIdle time.Duration
+	// LongStart is how long a start may take before orgd asks systemd for
+	// more time: DefaultLongStart when zero.
+	LongStart time.Duration
 }
 
 // OpenStore opens the store cfg names: MongoDB at --mongo-uri, or else the
@@ -84,6 +88,9 @@ func OpenStore(ctx context.Context, cfg Config, log *slog.Logger, o Hooks) (*Sto
 		DataConns:              data,
 		TenantsPerDatabase:     cfg.TenantsPerDatabase(),
 	}
+	if kind == mongo.KindEmbedded {
+		opts.SnapshotFile = filepath.Join(cfg.DataDir, embedded.Dir, SnapshotFile)
+	}
 	s, err := mongo.Open(ctx, opts)
 	if err == nil && st.engine != nil {
 		err = st.engine.IndexIDs(ctx, s.Database(), mongo.OrganizationsCollection, mongo.ClaimsCollection, mongo.OperatorsCollection,
@@ -101,6 +108,11 @@ func OpenStore(ctx context.Context, cfg Config, log *slog.Logger, o Hooks) (*Sto
 	st.Store = s
 	return st, nil
 }
+
+// SnapshotFile is where, in the embedded store's directory, a cleanly
+// stopped orgd leaves its directory for the next start to read instead of
+// every organization and account (see mongo.Options.SnapshotFile).
+const SnapshotFile = "directory.snapshot"
 
 // On the embedded engine orgd bounds the operations it runs at once. Each
 // of the engine's SQLite connections holds its own copy of the schema of
@@ -163,6 +175,12 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, o Hooks) (_ *Daemo
 		return nil, err
 	}
 	d := &Daemon{cfg: cfg, log: log, serveErr: make(chan error, 8)}
+	longStart := o.LongStart
+	if longStart <= 0 {
+		longStart = DefaultLongStart
+	}
+	stopExtending := extendStart(log, longStart)
+	defer stopExtending()
 	defer func() {
 		if err != nil {
 			d.Close(context.WithoutCancel(ctx))
@@ -264,8 +282,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, o Hooks) (_ *Daemo
 		}
 	}
 	n, _ := d.svc.Tenants()
+	stopExtending()
 	log.Info("orgd ready", "version", cfg.Version, "listen", d.addrs, "store", d.store.Kind(),
-		"organizations", n, "activated", len(activated) > 0)
+		"organizations", n, "activated", len(activated) > 0, "directory_from_snapshot", d.store.StartedFromSnapshot())
 	if _, err := sd.SdNotify(false, sd.SdNotifyReady); err != nil {
 		log.Warn("sd_notify READY failed", "error", err)
 	}

@@ -85,6 +85,10 @@ type Options struct {
 	// organizations into tenant databases of at most this many (see
 	// databases.go); otherwise they go into Database with the rest.
 	TenantsPerDatabase int
+	// SnapshotFile, on an exclusive store, is where the directory is kept
+	// between a clean stop and the next start (see snapshot.go); none
+	// when empty.
+	SnapshotFile string
 	// DataConns, when set, gives the tenants' data (the data methods and
 	// collStats) connections of their own, at most DataConns; MaxConns then
 	// bounds those of orgd's own collections and of creating, renaming and
@@ -111,6 +115,8 @@ type Store struct {
 
 	// perDatabase is Options.TenantsPerDatabase.
 	perDatabase int
+	// snapshotFile is Options.SnapshotFile, on an exclusive store.
+	snapshotFile string
 
 	dir       *org.Directory
 	kind      string
@@ -142,8 +148,11 @@ type Store struct {
 	suspects map[string]bool
 	// recordsRead is set once Reconcile has read the commit records.
 	recordsRead bool
-	seen        int64 // directory version this process has caught up with
-	own         map[int64]bool
+	// loaded is set once the directory holds what the store does, and
+	// fromSnapshot when Open read it from the directory snapshot.
+	loaded, fromSnapshot bool
+	seen                 int64 // directory version this process has caught up with
+	own                  map[int64]bool
 	// streaming is set while a change stream reports other daemons'
 	// changes; polling then only does its periodic full reload.
 	streaming bool
@@ -181,6 +190,10 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	snapshotFile := ""
+	if o.Exclusive {
+		snapshotFile = o.SnapshotFile
+	}
 	client, err := mongo.Connect(clientOptions(o.URI, o.ServerSelectionTimeout, o.Monitor, o.MaxConns))
 	if err != nil {
 		return nil, fmt.Errorf("connect to store: %w", err)
@@ -209,6 +222,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		meta:          db.Collection(MetaCollection),
 		audit:         db.Collection(AuditCollection),
 		perDatabase:   o.TenantsPerDatabase,
+		snapshotFile:  snapshotFile,
 		dir:           o.Directory,
 		kind:          o.Kind,
 		exclusive:     o.Exclusive,
@@ -225,10 +239,24 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		logins:        make(map[string]time.Time),
 		keyUses:       make(map[string]time.Time),
 	}
-	if err := s.Load(ctx); err != nil {
-		_ = s.disconnect(context.WithoutCancel(ctx))
-		return nil, err
+	loaded := false
+	if s.snapshotFile != "" {
+		if loaded, err = s.loadSnapshot(ctx); err != nil {
+			_ = s.disconnect(context.WithoutCancel(ctx))
+			return nil, err
+		}
 	}
+	if !loaded {
+		began := time.Now()
+		if err := s.Load(ctx); err != nil {
+			_ = s.disconnect(context.WithoutCancel(ctx))
+			return nil, err
+		}
+		s.log.Debug("directory loaded from the store", "organizations", s.dir.Len(), "took", time.Since(began))
+	}
+	s.mu.Lock()
+	s.loaded, s.fromSnapshot = true, loaded
+	s.mu.Unlock()
 	if err := s.detectEngine(ctx); err != nil {
 		_ = s.disconnect(context.WithoutCancel(ctx))
 		return nil, err
@@ -252,10 +280,16 @@ func clientOptions(uri string, timeout time.Duration, monitor *event.CommandMoni
 	return c
 }
 
-// Close closes the live cursors, stops following and disconnects from the
-// store.
+// Close closes the live cursors, stops following, writes the directory
+// snapshot when the store has one, and disconnects from the store. Call it
+// once nothing else uses the store.
 func (s *Store) Close(ctx context.Context) error {
 	s.cursors.closeAll(ctx)
+	if s.snapshotFile != "" {
+		if err := s.writeSnapshot(ctx); err != nil {
+			s.log.Warn("no directory snapshot; the next start loads the directory from the store", "error", err)
+		}
+	}
 	if !s.exclusive {
 		dctx, cancel := context.WithTimeout(ctx, time.Second)
 		_, _ = s.meta.DeleteOne(dctx, bson.D{{Key: "_id", Value: heartbeatID(s.instance)}})

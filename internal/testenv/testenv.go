@@ -63,6 +63,8 @@ type Options struct {
 	// a child process shared by the tests of this process (which keeps the
 	// engine out of the race detector's way).
 	Embedded bool
+	// LongStart is passed to the daemon (see daemon.Hooks.LongStart).
+	LongStart time.Duration
 }
 
 // Daemon is an orgd started for a test.
@@ -168,7 +170,7 @@ func Start(t testing.TB, o Options) *Daemon {
 	if o.Log != nil {
 		w = io.MultiWriter(scan, o.Log)
 	}
-	d, err := daemon.Start(ctx, cfg, Logger(w), daemon.Hooks{Failpoint: o.Failpoint, BcryptCost: cost})
+	d, err := daemon.Start(ctx, cfg, Logger(w), daemon.Hooks{Failpoint: o.Failpoint, BcryptCost: cost, LongStart: o.LongStart})
 	if err != nil {
 		t.Fatalf("start orgd: %v", err)
 	}
