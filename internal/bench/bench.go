@@ -29,6 +29,9 @@ type Options struct {
 	Quick bool
 	// Orgs is how many organizations the store is seeded with.
 	Orgs int
+	// ScaleOrgs is how many it holds for the rows of SPEC §11, measured
+	// after those of §7; none of them when it is not above Orgs.
+	ScaleOrgs int
 	// Documents is how many documents the renamed organization holds.
 	Documents int
 	// Clients is how many concurrent clients drive the throughput rows.
@@ -81,6 +84,7 @@ func (o Options) wants(key string) bool {
 func Full() Options {
 	return Options{
 		Orgs:          10000,
+		ScaleOrgs:     50000,
 		Documents:     100000,
 		Clients:       16,
 		LoginClients:  4,
@@ -101,6 +105,7 @@ func Quick() Options {
 	o := Full()
 	o.Quick = true
 	o.Orgs = 1000
+	o.ScaleOrgs = 2000
 	o.Documents = 10000
 	o.Window = 500 * time.Millisecond
 	o.Runs = 3
@@ -137,6 +142,8 @@ type env struct {
 
 	// roundTrip is row 1's figure, the baseline of org.get.
 	roundTrip Figure
+	// curve is the capacity curve measured so far (rows_scale.go).
+	curve []CurvePoint
 	// running is bin/orgd, run by the memory row on the seeded data
 	// directory after the in-process daemon stopped.
 	running *orgdProcess
@@ -189,11 +196,18 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	if e.running != nil {
 		err = errors.Join(err, e.running.stop())
+		e.running = nil
+	}
+	if err == nil && o.wantsScale() {
+		err = e.scale(ctx)
+		if e.d != nil {
+			err = errors.Join(err, e.stop(ctx))
+		}
 	}
 	for _, c := range e.closers {
 		err = errors.Join(err, c())
 	}
-	rep.Rows = e.rows
+	rep.Rows, rep.Curve = e.rows, e.curve
 	rep.Elapsed = time.Since(rep.Started)
 	return rep, err
 }
@@ -205,7 +219,7 @@ func (e *env) measure(ctx context.Context) error {
 		fn   func(context.Context) error
 	}{
 		{"create-time", e.rowCreateTime},
-		{"seed", func(ctx context.Context) error { return e.seedTo(ctx, e.o.Orgs) }},
+		{"seed", func(ctx context.Context) error { return e.seedMeasuring(ctx, e.o.Orgs) }},
 		{"roundtrip", e.rowRoundTrip},
 		{"org-get", e.rowOrgGet},
 		{"get-under-login", e.rowGetUnderLogin},

@@ -22,6 +22,7 @@ func TestSmokeRunReportsEveryRow(t *testing.T) {
 	var progress strings.Builder
 	rep, err := bench.Run(ctx, bench.Options{
 		Orgs:          6,
+		ScaleOrgs:     12,
 		Documents:     50,
 		Clients:       2,
 		LoginClients:  1,
@@ -39,7 +40,8 @@ func TestSmokeRunReportsEveryRow(t *testing.T) {
 		t.Fatalf("bench: %v\nprogress:\n%s", err, progress.String())
 	}
 	wantKeys := []string{"create-time", "roundtrip", "org-get", "get-under-login", "login", "create", "rename", "list",
-		"login-accounts", "member-list", "memory", "orgtui", "orgtui"}
+		"login-accounts", "member-list", "memory", "orgtui", "orgtui",
+		"scale-create", "scale-org-get", "scale-list", "scale-start", "scale-memory", "scale-check"}
 	if len(rep.Rows) != len(wantKeys) {
 		t.Fatalf("the report has %d rows, want %d:\n%s", len(rep.Rows), len(wantKeys), rep.Text())
 	}
@@ -66,5 +68,8 @@ func TestSmokeRunReportsEveryRow(t *testing.T) {
 	}
 	if !strings.Contains(md, rep.Machine.CPU) || !strings.Contains(rep.Text(), rep.Machine.Go) {
 		t.Errorf("the report does not name the machine:\n%s", md)
+	}
+	if len(rep.Curve) < 2 || !strings.Contains(md, bench.CurveFile) || !strings.HasPrefix(rep.CurveSVG(), "<svg") {
+		t.Errorf("the report has no capacity curve (%d points):\n%s", len(rep.Curve), md)
 	}
 }

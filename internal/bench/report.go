@@ -59,6 +59,8 @@ type Report struct {
 	Started time.Time
 	Elapsed time.Duration
 	Rows    []Row
+	// Curve is the capacity curve of SPEC §11, when it was measured.
+	Curve []CurvePoint
 }
 
 // Machine is what the run ran on.
@@ -157,6 +159,7 @@ func (r *Report) Text() string {
 			fmt.Fprintf(&b, "%d. %s: %s\n", i+1, row.What, row.Note)
 		}
 	}
+	b.WriteString(r.curveText())
 	return b.String()
 }
 
@@ -178,6 +181,7 @@ func (r *Report) Markdown() string {
 			fmt.Fprintf(&b, "%d. %s\n", i+1, row.Note)
 		}
 	}
+	b.WriteString(r.curveMarkdown())
 	return b.String()
 }
 

@@ -52,7 +52,7 @@ func (e *env) rowCreateTime(ctx context.Context) error {
 		return err
 	}
 	nth := e.o.Orgs / 2
-	if err := e.seedTo(ctx, nth-1); err != nil {
+	if err := e.seedMeasuring(ctx, nth-1); err != nil {
 		return err
 	}
 	later, err := e.timeCreates(ctx, "later")

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -37,11 +38,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	orgtui := fs.String("orgtui", "", "a built orgtui `binary`, run in tmux for the orgtui rows")
 	profile := fs.String("profile", "", "write CPU and allocation profiles of each row into `dir`")
 	orgs := fs.Int("orgs", 0, "override the number of organizations")
+	scaleOrgs := fs.Int("scale-orgs", 0, "override the number of organizations of the scale rows (SPEC §11); at most -orgs leaves them out")
 	docs := fs.Int("docs", 0, "override the number of documents in the renamed organization")
 	runs := fs.Int("runs", 0, "override the number of runs per figure")
 	window := fs.Duration("window", 0, "override the length of one run of the fast rows")
 	accounts := fs.Int("accounts", 0, "override the number of accounts of the rows of accounts")
-	only := fs.String("only", "", "measure only these rows, by key, comma-separated (roundtrip, org-get, get-under-login, login, create, create-time, rename, list, login-accounts, member-list, memory, orgtui)")
+	only := fs.String("only", "", "measure only these rows, by key, comma-separated (roundtrip, org-get, get-under-login, login, create, create-time, rename, list, login-accounts, member-list, memory, orgtui, and of SPEC §11 scale or scale-create, scale-start, scale-memory, scale-org-get, scale-list, scale-check)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -52,6 +54,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o.Orgd, o.Orgtui, o.ProfileDir, o.Log = *orgd, *orgtui, *profile, stderr
 	if *orgs > 0 {
 		o.Orgs = *orgs
+	}
+	if *scaleOrgs > 0 {
+		o.ScaleOrgs = *scaleOrgs
 	}
 	if *docs > 0 {
 		o.Documents = *docs
@@ -80,6 +85,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(stderr, "wrote %s\n", *out)
+		if svg := rep.CurveSVG(); svg != "" {
+			path := filepath.Join(filepath.Dir(*out), bench.CurveFile)
+			if err := os.WriteFile(path, []byte(svg), 0o644); err != nil {
+				return err
+			}
+			fmt.Fprintf(stderr, "wrote %s\n", path)
+		}
 	}
 	return nil
 }
