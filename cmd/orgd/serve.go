@@ -61,6 +61,8 @@ socket activation instead of --listen and reports READY/STOPPING.`,
 	fs.IntVar(&cfg.MaxConns, "max-conns", cfg.MaxConns, "most connections open at once")
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", cfg.IdleTimeout, "close connections silent for this long")
 	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", cfg.RequestTimeout, "deadline of every request")
+	fs.IntVar(&cfg.MaxStoreInflight, "max-store-inflight", cfg.MaxStoreInflight, "most requests doing store work at once; more wait in a queue")
+	fs.DurationVar(&cfg.StoreQueueTimeout, "store-queue-timeout", cfg.StoreQueueTimeout, "how long a request waits in the store queue (or for a core to check a password) before -32053 busy")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "TLS certificate (PEM) for tcp:// listeners")
 	fs.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "TLS private key (PEM) for tcp:// listeners")
 	fs.BoolVar(&cfg.InsecureTCP, "insecure-tcp", cfg.InsecureTCP, "allow plain TCP on a non-loopback address")

@@ -120,6 +120,20 @@ func TestHasherWaitsForAFreeCore(t *testing.T) {
 			t.Fatalf("Compare = %v, want DeadlineExceeded", err)
 		}
 	})
+	t.Run("with a bounded wait, a burst is refused as busy, nothing computed", func(t *testing.T) {
+		h.SetMaxWait(30 * time.Millisecond)
+		defer h.SetMaxWait(0)
+		start := time.Now()
+		if _, err := h.Compare(context.Background(), quickHash(t, "x"), "x"); !errors.Is(err, ErrBusy) {
+			t.Fatalf("Compare = %v, want ErrBusy", err)
+		}
+		if took := time.Since(start); took < 30*time.Millisecond || took > 5*time.Second {
+			t.Errorf("refused after %s, want after the wait of 30ms", took)
+		}
+		if _, err := h.Hash(context.Background(), "a password"); !errors.Is(err, ErrBusy) {
+			t.Fatalf("Hash = %v, want ErrBusy", err)
+		}
+	})
 	t.Run("a compare goes ahead once a slot is free", func(t *testing.T) {
 		hash := quickHash(t, "a password")
 		done := make(chan error, 1)

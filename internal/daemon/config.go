@@ -54,6 +54,11 @@ type Config struct {
 	// StoreTimeout bounds how long a request waits for an unreachable
 	// store (server selection) before failing with -32050.
 	StoreTimeout time.Duration
+	// MaxStoreInflight bounds the requests doing store work at once, and
+	// StoreQueueTimeout how long one more waits for its turn before -32053
+	// (SPEC §10); the same wait bounds a password's wait for a core.
+	MaxStoreInflight  int
+	StoreQueueTimeout time.Duration
 	// Version is reported by system.health.
 	Version string
 }
@@ -76,6 +81,8 @@ func DefaultConfig() Config {
 		IdleTimeout:         srv.IdleTimeout,
 		RequestTimeout:      srv.RequestTimeout,
 		StoreTimeout:        2 * time.Second,
+		MaxStoreInflight:    srv.MaxStoreInflight,
+		StoreQueueTimeout:   srv.StoreQueueTimeout,
 		SSHMaxSessions:      ssh.MaxSessions,
 		SSHIdleTimeout:      ssh.IdleTimeout,
 		SSHHandshakeTimeout: ssh.HandshakeTimeout,
@@ -105,6 +112,13 @@ func (c Config) KeyFile() string {
 		return c.JWTKeyFile
 	}
 	return filepath.Join(c.DataDir, "jwt.key")
+}
+
+// QueueTimeout is how long a request may wait for its turn at the store:
+// StoreQueueTimeout, but at most half of RequestTimeout, so that a request
+// admitted at the last moment still has time for its work.
+func (c Config) QueueTimeout() time.Duration {
+	return min(c.StoreQueueTimeout, c.RequestTimeout/2)
 }
 
 // SSHHostKey is the SSH host key's path: SSHHostKeyFile, or
@@ -150,6 +164,12 @@ func (c Config) Validate() error {
 	}
 	if c.MaxConns < 1 {
 		errs = append(errs, errors.New("--max-conns must be at least 1"))
+	}
+	if c.MaxStoreInflight < 1 {
+		errs = append(errs, errors.New("--max-store-inflight must be at least 1"))
+	}
+	if c.StoreQueueTimeout < time.Millisecond {
+		errs = append(errs, fmt.Errorf("--store-queue-timeout %s: must be at least 1ms", c.StoreQueueTimeout))
 	}
 	if c.IdleTimeout <= 0 || c.RequestTimeout <= 0 || c.StoreTimeout <= 0 {
 		errs = append(errs, errors.New("--idle-timeout, --request-timeout and --store-timeout must be positive"))

@@ -176,6 +176,10 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, o Hooks) (_ *Daemo
 	if err != nil {
 		return nil, err
 	}
+	if cfg.QueueTimeout() < cfg.StoreQueueTimeout {
+		log.Warn("--store-queue-timeout is cut to half of --request-timeout", "store_queue_timeout", cfg.QueueTimeout(), "request_timeout", cfg.RequestTimeout)
+	}
+	hasher.SetMaxWait(cfg.QueueTimeout())
 	var tlsConfig *tls.Config
 	if cfg.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
@@ -206,12 +210,14 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, o Hooks) (_ *Daemo
 	d.svc.ProbeStore(ctx, cfg.StoreTimeout)
 
 	d.srv, err = server.New(d.svc, server.Config{
-		MaxConns:        cfg.MaxConns,
-		MaxMessageBytes: cfg.MaxMessageBytes,
-		IdleTimeout:     cfg.IdleTimeout,
-		RequestTimeout:  cfg.RequestTimeout,
-		Version:         cfg.Version,
-		Logger:          log.With("component", "server"),
+		MaxConns:          cfg.MaxConns,
+		MaxMessageBytes:   cfg.MaxMessageBytes,
+		IdleTimeout:       cfg.IdleTimeout,
+		RequestTimeout:    cfg.RequestTimeout,
+		MaxStoreInflight:  cfg.MaxStoreInflight,
+		StoreQueueTimeout: cfg.QueueTimeout(),
+		Version:           cfg.Version,
+		Logger:            log.With("component", "server"),
 	})
 	if err != nil {
 		return nil, err

@@ -175,7 +175,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 			SetAppName("orgd").
 			SetServerSelectionTimeout(o.ServerSelectionTimeout).
 			SetConnectTimeout(o.ServerSelectionTimeout).
-			SetMonitor(o.Monitor)
+			SetMonitor(noteWrites(o.Monitor))
 		if maxConns > 0 {
 			c.SetMaxPoolSize(uint64(maxConns))
 		}
@@ -273,21 +273,32 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // storeErr wraps a driver error with what was being done, marking the ones
-// that mean the store cannot be reached with org.ErrUnavailable.
+// that mean the store cannot be reached with org.ErrUnavailable, and those
+// that mean it did not answer in time with org.ErrStoreTimeout.
 func storeErr(doing string, err error) error {
-	if err == nil {
+	switch {
+	case err == nil:
 		return nil
-	}
-	if unreachable(err) {
+	case unreachable(err):
 		return fmt.Errorf("%s: %w: %w", doing, org.ErrUnavailable, err)
+	case timedOut(err):
+		return fmt.Errorf("%s: %w: %w", doing, org.ErrStoreTimeout, err)
 	}
 	return fmt.Errorf("%s: %w", doing, err)
 }
 
+// unreachable reports whether err means that no server could be reached:
+// none could be selected, or the connection failed, other than by a
+// timeout.
 func unreachable(err error) bool {
 	var sse topology.ServerSelectionError
-	return errors.As(err, &sse) || mongo.IsNetworkError(err) ||
-		(mongo.IsTimeout(err) && !errors.Is(err, context.Canceled))
+	return errors.As(err, &sse) || (mongo.IsNetworkError(err) && !mongo.IsTimeout(err))
+}
+
+// timedOut reports whether err means that the store did not answer in
+// time (the request's deadline, or a network timeout).
+func timedOut(err error) bool {
+	return mongo.IsTimeout(err) && !errors.Is(err, context.Canceled)
 }
 
 // errFailpoint wraps what the failpoint returns: a change stopped as by a

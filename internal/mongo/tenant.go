@@ -200,7 +200,7 @@ func dataErr(doing, field string, err error) error {
 	if errors.As(err, &oe) {
 		return err
 	}
-	if unreachable(err) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if unreachable(err) || timedOut(err) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return storeErr(doing, err)
 	}
 	code, msg, _, ok := serverError(err)

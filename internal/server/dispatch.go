@@ -35,6 +35,11 @@ type route struct {
 	// reading goroutine (see conn.serveInline). They send no
 	// notifications.
 	inline bool
+	// store is set for methods that do store work: they are admitted
+	// through the bounded queue (admission.go). Every method that is not
+	// served inline does, but for those marked withoutStore.
+	store        bool
+	withoutStore bool
 	// errors are the codes the method may return, besides -32602/-32603.
 	errors []int64
 	// notifies names the notification the method leads to, if any.
@@ -88,6 +93,14 @@ func (r route) withErrors(codes ...int64) route {
 
 func (r route) fromMemory() route {
 	r.inline = true
+	return r
+}
+
+// noStoreWork marks a method that is not served inline but does no store
+// work of its own (a login's bcrypt has its own bound): it is not
+// admitted through the store queue.
+func (r route) noStoreWork() route {
+	r.withoutStore = true
 	return r
 }
 
@@ -213,7 +226,7 @@ func (s *Server) serve(ctx context.Context, c *conn, jc *jsonrpc2.Conn, req *jso
 	var code int64
 	var rpcErr *jsonrpc2.Error
 	if err != nil {
-		rpcErr = s.toRPCError(req.Method, err)
+		rpcErr = s.toRPCError(req.Method, req.ID.String(), err)
 		code = rpcErr.Code
 	}
 	if !req.Notif {
@@ -239,12 +252,26 @@ func (s *Server) dispatch(ctx context.Context, c *call, method string, params js
 	if !ok {
 		return nil, &rpc.Error{Code: rpc.CodeMethodNotFound, Message: fmt.Sprintf("method not found: %q; rpc.discover lists them", method)}
 	}
-	return r.call(ctx, c, params)
+	if !r.store {
+		return r.call(ctx, c, params)
+	}
+	// Store work waits for its turn in the bounded queue, and its failure
+	// is answered with what it did: nothing (-32053, -32050) or maybe
+	// something (-32052).
+	ctx, writes := org.TrackWrites(ctx)
+	release, err := s.admission.admit(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	result, err = r.call(ctx, c, params)
+	return result, s.svc.Explain(err, writes, s.admission.retryAfter())
 }
 
 // toRPCError maps an error to its JSON-RPC code, once, at the edge.
-// Internal errors are logged and reach the client only as "internal error".
-func (s *Server) toRPCError(method string, err error) *jsonrpc2.Error {
+// Internal errors are logged, with their cause and the request's id, and
+// reach the client only as "internal error".
+func (s *Server) toRPCError(method, id string, err error) *jsonrpc2.Error {
 	var re *rpc.Error
 	if errors.As(err, &re) {
 		return jsonError(re)
@@ -288,7 +315,15 @@ func (s *Server) toRPCError(method string, err error) *jsonrpc2.Error {
 		e.Data = &rpc.ErrorData{RetryAfterS: max(1, int((oe.RetryAfter+time.Second-1)/time.Second))}
 	case org.EUNAVAILABLE:
 		e.Code = rpc.CodeStoreUnavailable
-		s.log.Warn("store unavailable", "method", method, "error", err)
+		s.log.Warn("store unavailable", "method", method, "id", id, "error", err)
+	case org.EBUSY:
+		e.Code = rpc.CodeBusy
+		e.Data = &rpc.ErrorData{RetryAfterMS: max(1, int(oe.RetryAfter.Milliseconds()))}
+		s.log.Debug("busy: request refused", "method", method, "id", id, "error", err)
+	case org.EUNCERTAIN:
+		e.Code = rpc.CodeOutcomeUnknown
+		e.Data = &rpc.ErrorData{Existing: oe.Existing, State: oe.State}
+		s.log.Warn("a change's outcome is unknown: the store stopped answering after it was sent", "method", method, "id", id, "error", err)
 	default:
 		e.Code = rpc.CodeInternalError
 		switch {
@@ -296,9 +331,8 @@ func (s *Server) toRPCError(method string, err error) *jsonrpc2.Error {
 			e.Message = "the request took longer than --request-timeout"
 		case errors.Is(err, context.Canceled):
 			e.Message = "the request was cancelled"
-		default:
-			s.log.Error("internal error", "method", method, "error", err)
 		}
+		s.log.Error("internal error", "method", method, "id", id, "error", err)
 	}
 	return jsonError(e)
 }

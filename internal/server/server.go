@@ -37,6 +37,11 @@ type Config struct {
 	// MaxInflight bounds the requests of one connection served at once;
 	// beyond it, orgd stops reading that connection until one finishes.
 	MaxInflight int
+	// MaxStoreInflight bounds the requests doing store work at once;
+	// StoreQueueTimeout bounds how long one more waits for its turn before
+	// it is refused with -32053 (SPEC §10).
+	MaxStoreInflight  int
+	StoreQueueTimeout time.Duration
 	// Version is reported by system.health and rpc.discover.
 	Version string
 	// Logger receives one line per request at debug level.
@@ -51,7 +56,13 @@ func DefaultConfig() Config {
 		IdleTimeout:     10 * time.Minute,
 		RequestTimeout:  30 * time.Second,
 		MaxInflight:     32,
-		Version:         "dev",
+		// Measured on the embedded engine with 2 cores (docs/reliability.md):
+		// beyond 8 store calls at once its latency grows and its throughput
+		// does not; 2 s of waiting is well within every client's patience
+		// and the request deadline.
+		MaxStoreInflight:  8,
+		StoreQueueTimeout: 2 * time.Second,
+		Version:           "dev",
 	}
 }
 
@@ -62,7 +73,9 @@ type Server struct {
 	log     *slog.Logger
 	methods map[string]*route
 	doc     json.RawMessage
-	started time.Time
+	// admission admits store work (admission.go).
+	admission *admission
+	started   time.Time
 
 	// base is the context of every connection; it is cancelled when a
 	// shutdown runs out of time.
@@ -95,6 +108,12 @@ func New(svc *org.Service, cfg Config) (*Server, error) {
 	if cfg.MaxInflight <= 0 {
 		cfg.MaxInflight = def.MaxInflight
 	}
+	if cfg.MaxStoreInflight <= 0 {
+		cfg.MaxStoreInflight = def.MaxStoreInflight
+	}
+	if cfg.StoreQueueTimeout <= 0 {
+		cfg.StoreQueueTimeout = def.StoreQueueTimeout
+	}
 	if cfg.Version == "" {
 		cfg.Version = def.Version
 	}
@@ -108,6 +127,7 @@ func New(svc *org.Service, cfg Config) (*Server, error) {
 		started:   time.Now(),
 		listeners: make(map[net.Listener]struct{}),
 		conns:     make(map[*conn]struct{}),
+		admission: newAdmission(cfg.MaxStoreInflight, cfg.StoreQueueTimeout),
 	}
 	s.base, s.cancelBase = context.WithCancel(context.Background())
 	table := s.routes()
@@ -119,6 +139,9 @@ func New(svc *org.Service, cfg Config) (*Server, error) {
 		}
 		if r.inline && r.notifies != nil {
 			return nil, fmt.Errorf("method %s is served inline, but inline methods cannot notify", r.name)
+		}
+		if r.store = !r.inline && !r.withoutStore; r.store {
+			r.errors = append(r.errors, rpc.CodeBusy, rpc.CodeOutcomeUnknown)
 		}
 		s.methods[r.name] = r
 	}

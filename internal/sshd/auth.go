@@ -67,6 +67,8 @@ func (s *Server) password(conn gossh.ConnMetadata, password []byte) (*gossh.Perm
 			}
 		case rpc.CodeSuspended:
 			return nil, &gossh.BannerError{Err: errDenied, Message: "orgd: " + rerr.Message + "\r\n"}
+		case rpc.CodeBusy:
+			return nil, &gossh.BannerError{Err: errDenied, Message: "orgd: too many logins at once; try again in a moment\r\n"}
 		case rpc.CodeUnauthenticated, rpc.CodeInvalidParams:
 			return nil, errDenied
 		}

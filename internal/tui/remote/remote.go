@@ -286,6 +286,14 @@ func Describe(err error) string {
 			return "too many attempts, retry later"
 		case rpc.CodeStoreUnavailable:
 			return "the store cannot be reached; nothing was changed"
+		case rpc.CodeBusy:
+			wait := "a moment"
+			if e.Data != nil && e.Data.RetryAfterMS > 0 {
+				wait = fmt.Sprintf("%.1f s", float64(e.Data.RetryAfterMS)/1000)
+			}
+			return "orgd is busy; nothing was changed: try again in " + wait
+		case rpc.CodeOutcomeUnknown:
+			return "the store stopped answering: the change may have happened; refresh (r) to see"
 		case rpc.CodeInternalError:
 			return "orgd had an internal error"
 		case rpc.CodeMethodNotFound:

@@ -1,0 +1,110 @@
+package server
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/orgd/orgd/internal/org"
+)
+
+// admission admits store work through a bounded queue (SPEC §10): at most
+// MaxStoreInflight requests do store work at once, and a request that
+// cannot start within StoreQueueTimeout is refused (-32053) before it did
+// anything. What is served from memory never comes here.
+type admission struct {
+	slots   chan struct{}
+	timeout time.Duration
+
+	waiting atomic.Int64
+	// refused is when the last request was refused, in Unix nanoseconds:
+	// system.health says busy for a while after.
+	refused atomic.Int64
+	// refusals counts every refusal, for the metrics.
+	refusals atomic.Int64
+
+	mu sync.Mutex
+	// work is a moving average of how long admitted work holds its slot,
+	// from which the retry hint is made.
+	work time.Duration
+}
+
+// busyFor is how long after a refusal system.health still says busy.
+const busyFor = 5 * time.Second
+
+func newAdmission(inflight int, timeout time.Duration) *admission {
+	return &admission{slots: make(chan struct{}, inflight), timeout: timeout, work: 50 * time.Millisecond}
+}
+
+// admit waits for a slot, at most the queue timeout, and returns the
+// function that gives it back. It fails with an org.EBUSY error when no
+// slot came in time, and with ctx's error when the request ended first.
+func (a *admission) admit(ctx context.Context) (release func(), err error) {
+	select {
+	case a.slots <- struct{}{}:
+		return a.releaser(), nil
+	default:
+	}
+	a.waiting.Add(1)
+	defer a.waiting.Add(-1)
+	t := time.NewTimer(a.timeout)
+	defer t.Stop()
+	select {
+	case a.slots <- struct{}{}:
+		return a.releaser(), nil
+	case <-t.C:
+		a.refused.Store(time.Now().UnixNano())
+		a.refusals.Add(1)
+		return nil, org.ErrBusy(a.retryAfter(), "too much store work is queued")
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// releaser returns the function that frees a slot taken now, and learns
+// how long the work held it.
+func (a *admission) releaser() func() {
+	start := time.Now()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			<-a.slots
+			held := time.Since(start)
+			a.mu.Lock()
+			a.work += (held - a.work) / 8
+			a.mu.Unlock()
+		})
+	}
+}
+
+// retryAfter estimates when a slot may be free for one more request: the
+// queue ahead of it, at the pace work has been leaving it, at least 100
+// ms and at most 10 s.
+func (a *admission) retryAfter() time.Duration {
+	a.mu.Lock()
+	work := a.work
+	a.mu.Unlock()
+	ahead := a.waiting.Load()/int64(cap(a.slots)) + 1
+	return min(max(time.Duration(ahead)*work, 100*time.Millisecond), 10*time.Second)
+}
+
+// Queue is the store work under way and waiting.
+type Queue struct {
+	Inflight, Waiting int
+	// Busy is set while requests are being refused (one was in the last
+	// few seconds).
+	Busy bool
+	// Refusals counts the refusals since the start.
+	Refusals int64
+}
+
+func (a *admission) queue() Queue {
+	last := a.refused.Load()
+	return Queue{
+		Inflight: len(a.slots),
+		Waiting:  int(a.waiting.Load()),
+		Busy:     last != 0 && time.Since(time.Unix(0, last)) < busyFor,
+		Refusals: a.refusals.Load(),
+	}
+}
