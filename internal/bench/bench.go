@@ -137,6 +137,9 @@ type env struct {
 
 	// roundTrip is row 1's figure, the baseline of org.get.
 	roundTrip Figure
+	// getTokens are the operator's tokens of the org.get clients, one
+	// each.
+	getTokens []string
 	// running is bin/orgd, run by the memory row on the seeded data
 	// directory after the in-process daemon stopped.
 	running *orgdProcess
