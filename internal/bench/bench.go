@@ -140,6 +140,8 @@ type env struct {
 	// getTokens are the operator's tokens of the org.get clients, one
 	// each.
 	getTokens []string
+	// ssh is the SSH rows' client, once sshSetup made it.
+	ssh *sshClient
 	// running is bin/orgd, run by the memory row on the seeded data
 	// directory after the in-process daemon stopped.
 	running *orgdProcess
@@ -219,6 +221,7 @@ func (e *env) measure(ctx context.Context) error {
 		{"accounts", e.seedAccounts},
 		{"login-accounts", e.rowLoginAccounts},
 		{"member-list", e.rowMemberList},
+		{"ssh-first-frame", e.rowSSHFirstFrame},
 	}
 	for _, s := range steps {
 		switch {
@@ -294,6 +297,9 @@ func (e *env) config() daemon.Config {
 	cfg.Listen = []string{"unix://" + e.socket}
 	cfg.Version = "bench"
 	cfg.LogLevel = "warn"
+	if e.o.wantsSSH() {
+		cfg.SSHListen = []string{"tcp://127.0.0.1:0"}
+	}
 	return cfg
 }
 
