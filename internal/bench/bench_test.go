@@ -32,6 +32,7 @@ func TestSmokeRunReportsEveryRow(t *testing.T) {
 		Samples:       1,
 		Accounts:      20,
 		BigOrgMembers: 5,
+		SSHSessions:   2,
 		BcryptCost:    4,
 		Log:           &progress,
 	})
@@ -40,7 +41,7 @@ func TestSmokeRunReportsEveryRow(t *testing.T) {
 	}
 	wantKeys := []string{"create-time", "roundtrip", "org-get", "get-under-login", "login", "create", "rename", "list",
 		"login-accounts", "member-list",
-		"ssh-first-frame", "memory", "orgtui", "orgtui"}
+		"ssh-first-frame", "ssh-browse", "memory", "orgtui", "orgtui"}
 	if len(rep.Rows) != len(wantKeys) {
 		t.Fatalf("the report has %d rows, want %d:\n%s", len(rep.Rows), len(wantKeys), rep.Text())
 	}
