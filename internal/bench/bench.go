@@ -54,6 +54,9 @@ type Options struct {
 	// BigOrgMembers is how many of those viewers the first organization
 	// has, whose first page member.list serves.
 	BigOrgMembers int
+	// SSHSessions is how many SSH sessions browse beside org.get's
+	// clients.
+	SSHSessions int
 	// BcryptCost is orgd's bcrypt cost, and the baselines'.
 	BcryptCost int
 	// Orgd is a built orgd binary: the memory row runs it on the seeded
@@ -91,6 +94,7 @@ func Full() Options {
 		Samples:       5,
 		Accounts:      50000,
 		BigOrgMembers: 1000,
+		SSHSessions:   20,
 		BcryptCost:    auth.DefaultCost,
 	}
 }
@@ -137,6 +141,11 @@ type env struct {
 
 	// roundTrip is row 1's figure, the baseline of org.get.
 	roundTrip Figure
+	// getTokens are the operator's tokens of the org.get clients, one
+	// each.
+	getTokens []string
+	// ssh is the SSH rows' client, once sshSetup made it.
+	ssh *sshClient
 	// running is bin/orgd, run by the memory row on the seeded data
 	// directory after the in-process daemon stopped.
 	running *orgdProcess
@@ -154,7 +163,7 @@ func (e *env) logf(format string, args ...any) {
 // no orgtui binary) say why. An error ends the run early, and the report
 // holds the rows measured until then.
 func Run(ctx context.Context, o Options) (*Report, error) {
-	if o.Orgs < 2 || o.Clients < 1 || o.Runs < 1 || o.SlowOps < 1 || o.SlowRuns < 1 || o.Samples < 1 || o.Window <= 0 {
+	if o.Orgs < 2 || o.Clients < 1 || o.Runs < 1 || o.SlowOps < 1 || o.SlowRuns < 1 || o.Samples < 1 || o.SSHSessions < 1 || o.Window <= 0 {
 		return nil, errors.New("bench: options out of range")
 	}
 	// As orgd serve does: bcrypt gets every core, requests a P of their own.
@@ -216,6 +225,8 @@ func (e *env) measure(ctx context.Context) error {
 		{"accounts", e.seedAccounts},
 		{"login-accounts", e.rowLoginAccounts},
 		{"member-list", e.rowMemberList},
+		{"ssh-first-frame", e.rowSSHFirstFrame},
+		{"ssh-browse", e.rowSSHBrowse},
 	}
 	for _, s := range steps {
 		switch {
@@ -291,6 +302,10 @@ func (e *env) config() daemon.Config {
 	cfg.Listen = []string{"unix://" + e.socket}
 	cfg.Version = "bench"
 	cfg.LogLevel = "warn"
+	if e.o.wantsSSH() {
+		cfg.SSHListen = []string{"tcp://127.0.0.1:0"}
+		cfg.SSHMaxSessions = max(cfg.SSHMaxSessions, e.o.SSHSessions+1)
+	}
 	return cfg
 }
 
