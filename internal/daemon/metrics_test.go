@@ -299,3 +299,34 @@ func TestEveryStoreOperationThatWaitsIsTimed(t *testing.T) {
 		}
 	}
 }
+
+func TestTheMetricsAddressIsCheckedBeforeStart(t *testing.T) {
+	for _, c := range []struct {
+		addr string
+		ok   bool
+	}{
+		{"", true},
+		{"tcp://127.0.0.1:9464", true},
+		{"unix:///run/orgd/metrics.sock", true},
+		{"tls://127.0.0.1:9464", false},
+		{"http://127.0.0.1:9464", false},
+		{"127.0.0.1:9464", false},
+		{"tcp://127.0.0.1", false},
+	} {
+		name := "--metrics-listen " + c.addr + " is refused"
+		if c.ok {
+			name = "--metrics-listen " + c.addr + " is taken"
+		}
+		t.Run(name, func(t *testing.T) {
+			cfg := daemon.DefaultConfig()
+			cfg.MetricsListen = c.addr
+			err := cfg.Validate()
+			if c.ok != (err == nil) {
+				t.Errorf("Validate: %v", err)
+			}
+			if err != nil && !strings.Contains(err.Error(), "--metrics-listen") {
+				t.Errorf("the error does not name the flag: %v", err)
+			}
+		})
+	}
+}
