@@ -62,7 +62,7 @@ func (m *Metrics) sourced() []prometheus.Collector {
 		counter("subscribers_dropped_total", "Subscriptions ended because their subscriber fell more than 256 events behind.",
 			func(s *Sources) float64 { return num64(s.DroppedSubscribers) }),
 		gauge("ssh_sessions", "orgtui sessions open over SSH.", func(s *Sources) float64 { return num(s.SSHSessions) }),
-		counter("ssh_auth_failures_total", "Failed SSH authentications (passwords and keys that signed but did not log in).",
+		counter("ssh_auth_failures_total", "Failed SSH authentications: wrong passwords and other refusals, not the keys a client merely offered.",
 			func(s *Sources) float64 { return num64(s.SSHAuthFailures) }),
 	}
 }
