@@ -35,7 +35,8 @@ socket activation instead of --listen and reports READY/STOPPING.`,
 		Example: `  orgd serve --data-dir ./.orgd --listen unix://./.orgd/orgd.sock
   orgd serve --mongo-uri mongodb://db1,db2,db3/?replicaSet=rs0
   orgd serve --listen tcp://0.0.0.0:7443 --tls-cert cert.pem --tls-key key.pem
-  orgd serve --ssh-listen tcp://0.0.0.0:2222    # then: ssh -p 2222 you@example.com@host`,
+  orgd serve --ssh-listen tcp://0.0.0.0:2222    # then: ssh -p 2222 you@example.com@host
+  orgd serve --metrics-listen tcp://127.0.0.1:9464   # Prometheus scrapes /metrics`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := fromEnv(cmd.Flags()); err != nil {
@@ -71,6 +72,7 @@ socket activation instead of --listen and reports READY/STOPPING.`,
 	fs.IntVar(&cfg.SSHMaxSessions, "ssh-max-sessions", cfg.SSHMaxSessions, "most SSH sessions open at once")
 	fs.DurationVar(&cfg.SSHIdleTimeout, "ssh-idle-timeout", cfg.SSHIdleTimeout, "end an SSH session after this long without a key pressed")
 	fs.DurationVar(&cfg.SSHHandshakeTimeout, "ssh-handshake-timeout", cfg.SSHHandshakeTimeout, "drop an SSH connection that has not logged in this long after it opened")
+	fs.StringVar(&cfg.MetricsListen, "metrics-listen", cfg.MetricsListen, "serve Prometheus metrics (GET /metrics) on tcp://host:port or unix:///path (off by default; plain TCP off loopback needs --insecure-tcp)")
 	return cmd
 }
 

@@ -217,6 +217,7 @@ func (e *env) measure(ctx context.Context) error {
 		{"seed", func(ctx context.Context) error { return e.seedTo(ctx, e.o.Orgs) }},
 		{"roundtrip", e.rowRoundTrip},
 		{"org-get", e.rowOrgGet},
+		{"metrics-cost", e.rowMetricsCost},
 		{"get-under-login", e.rowGetUnderLogin},
 		{"login", e.rowLogin},
 		{"create", e.rowCreate},

@@ -39,7 +39,7 @@ func TestSmokeRunReportsEveryRow(t *testing.T) {
 	if err != nil {
 		t.Fatalf("bench: %v\nprogress:\n%s", err, progress.String())
 	}
-	wantKeys := []string{"create-time", "roundtrip", "org-get", "get-under-login", "login", "create", "rename", "list",
+	wantKeys := []string{"create-time", "roundtrip", "org-get", "metrics-cost", "get-under-login", "login", "create", "rename", "list",
 		"login-accounts", "member-list",
 		"ssh-first-frame", "ssh-browse", "memory", "orgtui", "orgtui"}
 	if len(rep.Rows) != len(wantKeys) {

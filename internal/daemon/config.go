@@ -51,6 +51,10 @@ type Config struct {
 	// SSHHandshakeTimeout drops an SSH connection that has not logged in
 	// this long after it opened.
 	SSHHandshakeTimeout time.Duration
+	// MetricsListen is where GET /metrics is served (SPEC §10):
+	// tcp://127.0.0.1:9464 or unix:///path; off when empty. Plain TCP on
+	// an address that is not loopback needs InsecureTCP.
+	MetricsListen string
 	// StoreTimeout bounds how long a request waits for an unreachable
 	// store (server selection) before failing with -32050.
 	StoreTimeout time.Duration
@@ -177,6 +181,11 @@ func (c Config) Validate() error {
 	for _, l := range c.SSHListen {
 		if a, err := rpc.ParseAddr(l); err != nil || a.Network != "tcp" || a.TLS {
 			errs = append(errs, fmt.Errorf("--ssh-listen %q: want tcp://host:port", l))
+		}
+	}
+	if c.MetricsListen != "" {
+		if a, err := rpc.ParseAddr(c.MetricsListen); err != nil || a.TLS {
+			errs = append(errs, fmt.Errorf("--metrics-listen %q: want tcp://host:port or unix:///path", c.MetricsListen))
 		}
 	}
 	if c.SSHMaxSessions < 1 {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/orgd/orgd/internal/auth"
 	"github.com/orgd/orgd/internal/embedded"
+	"github.com/orgd/orgd/internal/metrics"
 	"github.com/orgd/orgd/internal/mongo"
 	"github.com/orgd/orgd/internal/org"
 	"github.com/orgd/orgd/internal/server"
@@ -140,6 +141,11 @@ type Daemon struct {
 	sshListeners []net.Listener
 	sshAddrs     []string
 
+	metrics         *metrics.Metrics // nil unless --metrics-listen
+	metricsServer   *metrics.Server
+	metricsListener net.Listener
+	metricsAddr     string
+
 	stopBackground context.CancelFunc
 	background     sync.WaitGroup
 	serveErr       chan error
@@ -205,7 +211,12 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, o Hooks) (_ *Daemo
 	// several times the directory's size. It goes back to the system now
 	// rather than stay resident while orgd idles.
 	debug.FreeOSMemory()
-	d.svc = org.NewService(d.store, d.store.Directory, d.store.Events, hasher, auth.NewSigner(key, cfg.TokenTTL), auth.NewThrottle(),
+	var store org.Store = d.store
+	if cfg.MetricsListen != "" {
+		d.metrics = metrics.New(metrics.Options{Version: cfg.Version})
+		store = meteredStore{Store: d.store, m: d.metrics}
+	}
+	d.svc = org.NewService(store, d.store.Directory, d.store.Events, hasher, auth.NewSigner(key, cfg.TokenTTL), auth.NewThrottle(),
 		org.Config{AllowSignup: cfg.AllowSignup, MaxTenants: cfg.MaxTenants}, log)
 	d.svc.ProbeStore(ctx, cfg.StoreTimeout)
 
@@ -218,6 +229,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, o Hooks) (_ *Daemo
 		StoreQueueTimeout: cfg.QueueTimeout(),
 		Version:           cfg.Version,
 		Logger:            log.With("component", "server"),
+		Metrics:           d.metrics,
 	})
 	if err != nil {
 		return nil, err
@@ -255,6 +267,11 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, o Hooks) (_ *Daemo
 	}
 	if len(cfg.SSHListen) > 0 {
 		if err := d.startSSH(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.MetricsListen != "" {
+		if err := d.startMetrics(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -323,6 +340,8 @@ func (d *Daemon) Close(ctx context.Context) error {
 			ln.Close()
 		}
 	}
+	// Metrics go last, so that a scrape still sees the requests drain.
+	errs = append(errs, d.stopMetrics(ctx))
 	if d.stopBackground != nil {
 		d.stopBackground()
 		d.background.Wait()

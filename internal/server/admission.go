@@ -21,8 +21,11 @@ type admission struct {
 	// refused is when the last request was refused, in Unix nanoseconds:
 	// system.health says busy for a while after.
 	refused atomic.Int64
-	// refusals counts every refusal, for the metrics.
+	// refusals counts every refusal.
 	refusals atomic.Int64
+	// queued, when set, hears of each request that starts (+1) and stops
+	// (-1) waiting: the metrics' gauge of queued store work.
+	queued func(delta int)
 
 	mu sync.Mutex
 	// work is a moving average of how long admitted work holds its slot,
@@ -48,6 +51,10 @@ func (a *admission) admit(ctx context.Context) (release func(), err error) {
 	}
 	a.waiting.Add(1)
 	defer a.waiting.Add(-1)
+	if a.queued != nil {
+		a.queued(1)
+		defer a.queued(-1)
+	}
 	t := time.NewTimer(a.timeout)
 	defer t.Stop()
 	select {

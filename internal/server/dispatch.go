@@ -15,6 +15,7 @@ import (
 
 	"github.com/sourcegraph/jsonrpc2"
 
+	"github.com/orgd/orgd/internal/metrics"
 	"github.com/orgd/orgd/internal/org"
 	"github.com/orgd/orgd/rpc"
 )
@@ -45,6 +46,8 @@ type route struct {
 	// notifies names the notification the method leads to, if any.
 	notifies *notification
 	call     func(ctx context.Context, c *call, raw json.RawMessage) (any, error)
+	// stats records the method's requests; nil without metrics.
+	stats *metrics.Method
 }
 
 type notification struct {
@@ -198,13 +201,21 @@ func jsonField(f reflect.StructField) (name string, required bool) {
 
 // serve answers one request, whose params ReadObject kept or the library
 // decoded (see lineStream.params).
+//
+// It is the one place where requests are counted and timed, whichever way
+// they came (inline or through the library), whatever their outcome.
 func (s *Server) serve(ctx context.Context, c *conn, jc *jsonrpc2.Conn, req *jsonrpc2.Request, params json.RawMessage, perr error) {
+	r := s.methods[req.Method]
+	stats := s.rec.other
+	if r != nil {
+		stats = r.stats
+	}
 	debug := s.log.Enabled(ctx, slog.LevelDebug)
 	var start time.Time
-	if debug {
+	if debug || stats != nil {
 		start = time.Now()
 	}
-	if r := s.methods[req.Method]; r == nil || !r.inline {
+	if r == nil || !r.inline {
 		// Methods served inline wait on nothing: a deadline would only
 		// cost a timer.
 		var cancel context.CancelFunc
@@ -216,7 +227,7 @@ func (s *Server) serve(ctx context.Context, c *conn, jc *jsonrpc2.Conn, req *jso
 	var encoded json.RawMessage
 	err := perr
 	if err == nil {
-		result, err = s.dispatch(ctx, cl, req.Method, params)
+		result, err = s.dispatch(ctx, cl, r, req.Method, params)
 	}
 	if err == nil && !req.Notif {
 		if encoded, err = encodeResult(result); err != nil {
@@ -235,21 +246,25 @@ func (s *Server) serve(ctx context.Context, c *conn, jc *jsonrpc2.Conn, req *jso
 			f()
 		}
 	}
+	if stats != nil {
+		s.rec.done(req.Method, stats, code, time.Since(start))
+	}
 	if debug {
 		s.log.Debug("request", "method", req.Method, "id", req.ID.String(), "notification", req.Notif,
 			"peer", c.peer.Key, "duration", time.Since(start), "code", code)
 	}
 }
 
-func (s *Server) dispatch(ctx context.Context, c *call, method string, params json.RawMessage) (result any, err error) {
+// dispatch calls r, the route of method (nil when orgd serves no such
+// method).
+func (s *Server) dispatch(ctx context.Context, c *call, r *route, method string, params json.RawMessage) (result any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			s.log.Error("panic serving a request", "method", method, "panic", p, "stack", string(debug.Stack()))
 			result, err = nil, fmt.Errorf("panic: %v", p)
 		}
 	}()
-	r, ok := s.methods[method]
-	if !ok {
+	if r == nil {
 		return nil, &rpc.Error{Code: rpc.CodeMethodNotFound, Message: fmt.Sprintf("method not found: %q; rpc.discover lists them", method)}
 	}
 	if !r.store {

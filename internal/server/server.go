@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/orgd/orgd/internal/metrics"
 	"github.com/orgd/orgd/internal/org"
 	"github.com/orgd/orgd/rpc"
 )
@@ -46,6 +47,9 @@ type Config struct {
 	Version string
 	// Logger receives one line per request at debug level.
 	Logger *slog.Logger
+	// Metrics receives every request, connection and login (see
+	// metrics.go); nil records nothing.
+	Metrics *metrics.Metrics
 }
 
 // DefaultConfig returns the limits SPEC §5 sets.
@@ -76,6 +80,7 @@ type Server struct {
 	// admission admits store work (admission.go).
 	admission *admission
 	started   time.Time
+	rec       recorders
 
 	// base is the context of every connection; it is cancelled when a
 	// shutdown runs out of time.
@@ -145,6 +150,10 @@ func New(svc *org.Service, cfg Config) (*Server, error) {
 		}
 		s.methods[r.name] = r
 	}
+	s.rec = newRecorders(cfg.Metrics, s.methods)
+	if cfg.Metrics != nil {
+		s.admission.queued = cfg.Metrics.StoreQueued
+	}
 	doc, err := json.Marshal(describe(cfg.Version, table))
 	if err != nil {
 		return nil, fmt.Errorf("build the OpenRPC document: %w", err)
@@ -169,6 +178,7 @@ func (s *Server) Serve(ln net.Listener) error {
 	s.serveWG.Add(1)
 	s.mu.Unlock()
 	defer s.serveWG.Done()
+	stats := s.rec.m.Listener(listenerName(ln.Addr()))
 
 	var backoff time.Duration
 	for {
@@ -189,7 +199,7 @@ func (s *Server) Serve(ln net.Listener) error {
 			return fmt.Errorf("accept on %s: %w", ln.Addr(), err)
 		}
 		backoff = 0
-		s.accept(nc)
+		s.accept(nc, stats)
 	}
 }
 

@@ -41,7 +41,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	runs := fs.Int("runs", 0, "override the number of runs per figure")
 	window := fs.Duration("window", 0, "override the length of one run of the fast rows")
 	accounts := fs.Int("accounts", 0, "override the number of accounts of the rows of accounts")
-	only := fs.String("only", "", "measure only these rows, by key, comma-separated (roundtrip, org-get, get-under-login, login, create, create-time, rename, list, login-accounts, member-list, ssh-first-frame, ssh-browse, memory, orgtui)")
+	only := fs.String("only", "", "measure only these rows, by key, comma-separated (roundtrip, org-get, metrics-cost, get-under-login, login, create, create-time, rename, list, login-accounts, member-list, ssh-first-frame, ssh-browse, memory, orgtui)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
