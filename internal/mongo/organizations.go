@@ -368,6 +368,8 @@ func (s *Store) rollBackUpdate(ctx context.Context, o org.Organization) (org.Org
 // renameCollection renames from to to within the database. A source that is
 // gone while the target exists means an earlier attempt did it already.
 func (s *Store) renameCollection(ctx context.Context, from, to string) error {
+	defer s.stats.forget(from)
+	defer s.stats.forget(to)
 	cmd := bson.D{
 		{Key: "renameCollection", Value: s.db.Name() + "." + from},
 		{Key: "to", Value: s.db.Name() + "." + to},
@@ -403,6 +405,7 @@ func (s *Store) collectionExists(ctx context.Context, name string) (bool, error)
 }
 
 func (s *Store) dropCollection(ctx context.Context, name string) error {
+	defer s.stats.forget(name)
 	err := s.db.Collection(name).Drop(ctx)
 	if err != nil && !isCode(err, codeNamespaceNotFound) {
 		return storeErr("drop collection "+name, err)
@@ -537,18 +540,24 @@ func (s *Store) finishDelete(ctx context.Context, d orgDoc) error {
 }
 
 // CollectionStats implements org.Store, with collStats: the engine's own
-// figures, never a count of the documents.
+// figures, never a count of the documents. They are kept a few seconds
+// (see stats.go).
 func (s *Store) CollectionStats(ctx context.Context, collection string) (org.Stats, error) {
+	if st, ok := s.stats.get(collection, time.Now()); ok {
+		return st, nil
+	}
 	var raw bson.Raw
 	err := s.data.RunCommand(ctx, bson.D{{Key: "collStats", Value: collection}}).Decode(&raw)
 	if err != nil {
 		return org.Stats{}, storeErr("collStats "+collection, err)
 	}
-	return org.Stats{
+	st := org.Stats{
 		Documents: rawInt(raw, "count"),
 		SizeBytes: rawInt(raw, "size"),
 		Indexes:   rawInt(raw, "nindexes"),
-	}, nil
+	}
+	s.stats.put(collection, st, time.Now())
+	return st, nil
 }
 
 // rawInt reads a number of any BSON numeric type.

@@ -131,6 +131,7 @@ type Store struct {
 
 	mu       sync.Mutex
 	tenants  map[string]*sync.RWMutex // by organization id; see tenant.go
+	stats    statsCache               // recent collStats figures; see stats.go
 	inflight map[string]int           // ids with a change under way in this process
 	suspects map[string]bool
 	// recordsRead is set once Reconcile has read the commit records.

@@ -94,6 +94,9 @@ func (s *Store) tenant(ctx context.Context, id string, write bool, fn func(c *mo
 			return busy(cur)
 		}
 	}
+	if write {
+		defer s.stats.forget(o.Collection)
+	}
 	return fn(s.data.Collection(o.Collection), o)
 }
 
