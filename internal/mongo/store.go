@@ -144,6 +144,9 @@ type Store struct {
 	// keyUses the last uses of SSH keys, by fingerprint.
 	logins  map[string]time.Time
 	keyUses map[string]time.Time
+
+	// auditLog is what the store knows of the audit trail (audit.go).
+	auditLog auditTrail
 }
 
 var _ org.Store = (*Store)(nil)
