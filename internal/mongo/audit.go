@@ -123,9 +123,20 @@ const (
 	auditHintEvery = 256
 	// auditClockSlack is how far apart the clocks of daemons sharing a
 	// store may be: entries are numbered in the order they were written,
-	// and their times may disagree with it by that much.
-	auditClockSlack = time.Minute
+	// and on a shared store their times may disagree with that order by
+	// this much. (A daemon never writes an entry older than its last one,
+	// so on an exclusive store they agree.)
+	auditClockSlack = 5 * time.Second
 )
+
+// clockSlack is how far the times of entries may disagree with their
+// numbers: not at all on an exclusive store.
+func (s *Store) clockSlack() time.Duration {
+	if s.exclusive {
+		return 0
+	}
+	return auditClockSlack
+}
 
 // auditHintID is the _id of the audit trail's hint in the meta collection.
 const auditHintID = "audit"

@@ -30,8 +30,8 @@ import (
 // Time bounds the reading: until starts it at the newest entry before
 // until (found by halving, a score of lookups at most), and the first
 // entry older than since ends it. Entries are numbered as they were
-// written, and their times follow, within auditClockSlack for the clocks
-// of several daemons.
+// written, and their times follow: exactly on an exclusive store, within
+// auditClockSlack for the clocks of daemons sharing one.
 
 // auditReadLimit bounds the entries one audit.list call reads from the
 // store (lookups by _id on FerretDB, documents of a range on MongoDB).
@@ -109,7 +109,7 @@ func (w *auditWalk) full() bool { return len(w.items) >= w.q.Limit }
 // take looks at e: it ends the walk when e is older than since, and keeps
 // it when it matches.
 func (w *auditWalk) take(e org.AuditEntry) {
-	if !w.q.Since.IsZero() && e.At.Before(w.q.Since.Add(-auditClockSlack)) {
+	if !w.q.Since.IsZero() && e.At.Before(w.q.Since.Add(-w.s.clockSlack())) {
 		w.ended = true
 		return
 	}
@@ -198,7 +198,7 @@ func (w *auditWalk) numbered(ctx context.Context, seq uint64) (next uint64, more
 	}
 	a.mu.Unlock()
 	if !w.q.Until.IsZero() {
-		before, err := s.auditBefore(ctx, w.q.Until.Add(auditClockSlack))
+		before, err := s.auditBefore(ctx, w.q.Until.Add(s.clockSlack()))
 		if err != nil {
 			return 0, false, err
 		}
@@ -317,8 +317,8 @@ func (w *auditWalk) earlier(ctx context.Context, after bson.ObjectID) (bson.Obje
 
 // auditBefore returns the number of the newest entry older than t, or
 // zero when there is none, by halving: entries are numbered in the order
-// of their times (within auditClockSlack, which callers add to t). An
-// entry that is gone counts as older.
+// of their times (within clockSlack, which callers add to t). An entry
+// that is gone counts as older.
 func (s *Store) auditBefore(ctx context.Context, t time.Time) (uint64, error) {
 	a := &s.auditLog
 	a.mu.Lock()
