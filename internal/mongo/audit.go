@@ -174,10 +174,11 @@ type auditTrail struct {
 	legacyLoad sync.Mutex
 }
 
-// auditReads is the audit collection as read, and as retention deletes
-// from it: through the tenants' connections when there are some, so that
-// reading many entries never holds up orgd's own writes.
-func (s *Store) auditReads() *mongo.Collection { return s.data.Collection(AuditCollection) }
+// auditData is the audit collection through the tenants' connections
+// (when there are some): what reads, deletes or imports many entries goes
+// there, so that it never holds up orgd's own writes, which have one
+// connection on the embedded engine.
+func (s *Store) auditData() *mongo.Collection { return s.data.Collection(AuditCollection) }
 
 // keepsRecent reports whether the newest entries are kept in memory: on an
 // exclusive store no other daemon writes any.
@@ -188,19 +189,20 @@ func (s *Store) keepsRecent() bool { return s.exclusive && s.ferret }
 func (s *Store) Audit(ctx context.Context, e org.AuditEntry) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	if err := s.appendAudit(ctx, []org.AuditEntry{e}); err != nil {
+	if err := s.appendAudit(ctx, s.audit, []org.AuditEntry{e}); err != nil {
 		s.log.Warn("audit entry not written", "action", e.Action, "org_id", e.OrgID, "error", err)
 	}
 }
 
 // ImportAudit appends entries, oldest first, as Audit does one, in
-// batches: for benchmarks and tests that need a long trail quickly. Their
-// times are kept (an entry older than the one before it takes its time).
+// batches through the tenants' connections: for benchmarks and tests that
+// need a long trail quickly. Their times are kept, but for an entry older
+// than the one before it, which takes that one's time.
 func (s *Store) ImportAudit(ctx context.Context, entries []org.AuditEntry) error {
 	const batch = 1000
 	for len(entries) > 0 {
 		n := min(batch, len(entries))
-		if err := s.appendAudit(ctx, entries[:n]); err != nil {
+		if err := s.appendAudit(ctx, s.auditData(), entries[:n]); err != nil {
 			return err
 		}
 		entries = entries[n:]
@@ -208,8 +210,9 @@ func (s *Store) ImportAudit(ctx context.Context, entries []org.AuditEntry) error
 	return nil
 }
 
-// appendAudit writes es, oldest first, under the numbers after the newest.
-func (s *Store) appendAudit(ctx context.Context, es []org.AuditEntry) error {
+// appendAudit writes es, oldest first, under the numbers after the newest,
+// into c.
+func (s *Store) appendAudit(ctx context.Context, c *mongo.Collection, es []org.AuditEntry) error {
 	a := &s.auditLog
 	a.write.Lock()
 	defer a.write.Unlock()
@@ -236,9 +239,9 @@ func (s *Store) appendAudit(ctx context.Context, es []org.AuditEntry) error {
 		}
 		var err error
 		if len(docs) == 1 {
-			_, err = s.audit.InsertOne(ctx, docs[0])
+			_, err = c.InsertOne(ctx, docs[0])
 		} else {
-			_, err = s.audit.InsertMany(ctx, docs)
+			_, err = c.InsertMany(ctx, docs)
 		}
 		// The entries before the first that failed went in (in order).
 		in := len(es)
@@ -363,7 +366,7 @@ func (s *Store) knowAudit(ctx context.Context) error {
 func (s *Store) newestAudit(ctx context.Context, base uint64) (uint64, error) {
 	if !s.ferret {
 		var d storedAudit
-		err := s.auditReads().FindOne(ctx, auditRange(0, maxAuditSeq), options.FindOne().SetSort(bson.D{{Key: "_id", Value: -1}})).Decode(&d)
+		err := s.auditData().FindOne(ctx, auditRange(0, maxAuditSeq), options.FindOne().SetSort(bson.D{{Key: "_id", Value: -1}})).Decode(&d)
 		switch {
 		case errors.Is(err, mongo.ErrNoDocuments):
 			return base, nil
@@ -425,7 +428,7 @@ func (s *Store) lookupAudit(ctx context.Context, seq uint64) (org.AuditEntry, bo
 		return e, true, nil
 	}
 	var d storedAudit
-	err := s.findByID(ctx, s.auditReads(), auditID(seq)).Decode(&d)
+	err := s.findByID(ctx, s.auditData(), auditID(seq)).Decode(&d)
 	switch {
 	case errors.Is(err, mongo.ErrNoDocuments):
 		return org.AuditEntry{}, false, nil

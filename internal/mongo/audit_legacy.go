@@ -71,7 +71,7 @@ func (s *Store) legacyFromIndex(ctx context.Context, after bson.ObjectID, n int)
 		below = bson.E{Key: "$lt", Value: after}
 	}
 	filter := bson.D{{Key: "_id", Value: bson.D{{Key: "$gte", Value: minObjectID}, below}}}
-	cur, err := s.auditReads().Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(int64(n)))
+	cur, err := s.auditData().Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(int64(n)))
 	if err != nil {
 		return nil, false, storeErr("read earlier audit entries", err)
 	}
@@ -103,7 +103,7 @@ func (s *Store) legacyInMemory(ctx context.Context) (*legacyEntries, error) {
 	// No filter and no sort: the engine then streams the collection in the
 	// order it was written, and the stream stops at the first numbered
 	// entry.
-	cur, err := s.auditReads().Find(ctx, bson.D{}, options.Find().SetBatchSize(256))
+	cur, err := s.auditData().Find(ctx, bson.D{}, options.Find().SetBatchSize(256))
 	if err != nil {
 		return nil, storeErr("read earlier audit entries", err)
 	}

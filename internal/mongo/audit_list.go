@@ -249,7 +249,7 @@ func (w *auditWalk) numberedByRange(ctx context.Context, seq uint64) (uint64, bo
 		if !w.q.Filtered() {
 			n = min(n, w.q.Limit-len(w.items)+1)
 		}
-		cur, err := w.s.auditReads().Find(ctx, auditRange(1, seq), options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(int64(n)))
+		cur, err := w.s.auditData().Find(ctx, auditRange(1, seq), options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(int64(n)))
 		if err != nil {
 			return 0, false, storeErr("read audit entries", err)
 		}
@@ -364,7 +364,7 @@ func (s *Store) auditBefore(ctx context.Context, t time.Time) (uint64, error) {
 func (s *Store) auditEnds(ctx context.Context) (oldest, newest uint64, err error) {
 	for _, dir := range []int{1, -1} {
 		var d storedAudit
-		err := s.auditReads().FindOne(ctx, auditRange(1, maxAuditSeq), options.FindOne().SetSort(bson.D{{Key: "_id", Value: dir}})).Decode(&d)
+		err := s.auditData().FindOne(ctx, auditRange(1, maxAuditSeq), options.FindOne().SetSort(bson.D{{Key: "_id", Value: dir}})).Decode(&d)
 		switch {
 		case errors.Is(err, mongo.ErrNoDocuments):
 			return 0, 0, nil

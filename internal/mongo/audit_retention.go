@@ -121,7 +121,7 @@ func (s *Store) expireBatch(ctx context.Context, before time.Time) (int, bool, e
 	for i, id := range ids {
 		models[i] = mongo.NewDeleteOneModel().SetFilter(bson.D{{Key: "_id", Value: id}})
 	}
-	res, err := s.auditReads().BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
+	res, err := s.auditData().BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
 	if err != nil {
 		return 0, false, storeErr("delete expired audit entries", err)
 	}
@@ -144,7 +144,7 @@ func (s *Store) oldestAudit(ctx context.Context) ([]expiringAudit, bool, error) 
 		if sort {
 			o.SetSort(bson.D{{Key: "_id", Value: 1}})
 		}
-		cur, err := s.auditReads().Find(ctx, filter, o)
+		cur, err := s.auditData().Find(ctx, filter, o)
 		if err != nil {
 			return nil, storeErr("read the oldest audit entries", err)
 		}
