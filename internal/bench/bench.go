@@ -54,6 +54,9 @@ type Options struct {
 	// BigOrgMembers is how many of those viewers the first organization
 	// has, whose first page member.list serves.
 	BigOrgMembers int
+	// AuditEntries is how many entries the audit trail holds for its
+	// row.
+	AuditEntries int
 	// BcryptCost is orgd's bcrypt cost, and the baselines'.
 	BcryptCost int
 	// Orgd is a built orgd binary: the memory row runs it on the seeded
@@ -91,6 +94,7 @@ func Full() Options {
 		Samples:       5,
 		Accounts:      50000,
 		BigOrgMembers: 1000,
+		AuditEntries:  1000000,
 		BcryptCost:    auth.DefaultCost,
 	}
 }
@@ -108,6 +112,7 @@ func Quick() Options {
 	o.SlowRuns = 2
 	o.Samples = 3
 	o.Accounts = 5000
+	o.AuditEntries = 100000
 	return o
 }
 
@@ -216,6 +221,7 @@ func (e *env) measure(ctx context.Context) error {
 		{"accounts", e.seedAccounts},
 		{"login-accounts", e.rowLoginAccounts},
 		{"member-list", e.rowMemberList},
+		{"audit-list", e.rowAudit},
 	}
 	for _, s := range steps {
 		switch {
