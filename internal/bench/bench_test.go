@@ -32,6 +32,7 @@ func TestSmokeRunReportsEveryRow(t *testing.T) {
 		Samples:       1,
 		Accounts:      20,
 		BigOrgMembers: 5,
+		AuditEntries:  300,
 		BcryptCost:    4,
 		Log:           &progress,
 	})
@@ -39,7 +40,7 @@ func TestSmokeRunReportsEveryRow(t *testing.T) {
 		t.Fatalf("bench: %v\nprogress:\n%s", err, progress.String())
 	}
 	wantKeys := []string{"create-time", "roundtrip", "org-get", "get-under-login", "login", "create", "rename", "list",
-		"login-accounts", "member-list", "memory", "orgtui", "orgtui"}
+		"login-accounts", "member-list", "audit-list", "memory", "orgtui", "orgtui"}
 	if len(rep.Rows) != len(wantKeys) {
 		t.Fatalf("the report has %d rows, want %d:\n%s", len(rep.Rows), len(wantKeys), rep.Text())
 	}
