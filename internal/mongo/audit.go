@@ -40,9 +40,10 @@ import (
 // reads them after the numbered ones (audit_legacy.go).
 //
 // On FerretDB the meta document auditHintID holds how far the numbers
-// went (head, written now and then) and where they begin (tail, written by
-// retention before it deletes), so that a start finds the newest number
-// with a few lookups instead of a scan.
+// went (head, written by the store's periodic work and at Close) and where
+// they begin (tail, written by retention before it deletes), so that a
+// start finds the newest number with a few lookups instead of a scan: from
+// the hint up, doubling the step until an entry is missing, then halving.
 
 // auditDoc is an entry as stored. ID is a sequence number's _id, or an
 // earlier orgd's ObjectId when read back.
@@ -118,9 +119,6 @@ const (
 	// auditRecent is how many of the newest entries an exclusive store
 	// keeps in memory: 20 pages of 50, about 2 MB.
 	auditRecent = 4096
-	// auditHintEvery is how many entries go between two writes of the
-	// head hint; a start looks at most about twice as many up.
-	auditHintEvery = 256
 	// auditClockSlack is how far apart the clocks of daemons sharing a
 	// store may be: entries are numbered in the order they were written,
 	// and on a shared store their times may disagree with that order by
@@ -263,14 +261,25 @@ func (s *Store) appendAudit(ctx context.Context, c *mongo.Collection, es []org.A
 			return err
 		}
 	}
+	return nil
+}
+
+// writeAuditHint writes how far the numbers went to the hint, when they
+// went on since it was last written (FerretDB). The store's periodic work
+// and Close call it, so that no append waits for it: an update on the
+// embedded engine may take a second's schema reading after tenants were
+// created.
+func (s *Store) writeAuditHint(ctx context.Context) {
+	if !s.ferret {
+		return
+	}
+	a := &s.auditLog
 	a.mu.Lock()
-	hint := s.ferret && (a.hinted == 0 || a.head-a.hinted >= auditHintEvery)
-	head = a.head
+	head, behind := a.head, a.known && a.head > a.hinted
 	a.mu.Unlock()
-	if hint {
+	if behind {
 		s.hintAudit(ctx, head, 0)
 	}
-	return nil
 }
 
 // appended notes that es went in under the numbers after head.

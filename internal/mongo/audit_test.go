@@ -339,17 +339,15 @@ func TestAuditAfterARestart(t *testing.T) {
 	mode := auditModes[0]
 	s, uri := openAuditStore(t, mode, "", nil)
 	ctx := context.Background()
-	// 300 imported, then five one by one: the head's hint is behind.
+	// 300 imported, then five one by one, and no Close: as after a crash,
+	// the hint of how far the numbers went was never written.
 	importAudit(t, s, auditEntries(0, 300, auditEpoch))
 	for _, e := range auditEntries(300, 5, auditEpoch.Add(300*time.Minute)) {
 		s.Audit(ctx, e)
 	}
-	if err := s.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
 	rec := &recorder{}
 	again, _ := openAuditStore(t, mode, uri, rec.monitor())
-	t.Run("the numbers go on from the newest, not from the hint", func(t *testing.T) {
+	t.Run("the numbers go on from the newest, found without a hint", func(t *testing.T) {
 		again.Audit(ctx, auditEntries(305, 1, auditEpoch.Add(305*time.Minute))[0])
 		if got, w := details(listAll(t, again, org.AuditQuery{Limit: 50})), want(305, 0, nil); !slices.Equal(got, w) {
 			t.Fatalf("listed %v, want %v", got, w)

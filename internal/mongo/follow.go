@@ -258,5 +258,6 @@ func (s *Store) tick(ctx context.Context, n int) {
 	}
 	s.writeLogins(ctx)
 	s.writeKeyUses(ctx)
+	s.writeAuditHint(ctx)
 	s.forgetRevocations(ctx)
 }
