@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -335,4 +336,39 @@ func TestAuditRetention(t *testing.T) {
 			t.Fatalf("Validate = %v", err)
 		}
 	})
+}
+
+// TestAuditOfTwoDaemonsOnOneStore: two daemons appending at once each
+// take numbers the other has not, so one trail holds every change of
+// both, once, in one order, and either daemon lists all of it.
+func TestAuditOfTwoDaemonsOnOneStore(t *testing.T) {
+	a, b := twoDaemons(t)
+	ca, cb := a.Client(t), b.Client(t)
+	op := a.Operator(t)
+	ctx := ctxT(t)
+	waitFor(t, "b to know a's operator", func() bool { _, err := cb.Whoami(ctx, op); return err == nil })
+	const each = 8
+	var wg sync.WaitGroup
+	for d, c := range []*rpc.Client{ca, cb} {
+		wg.Go(func() {
+			for i := range each {
+				name := fmt.Sprintf("Daemon %d Org %d", d, i)
+				if _, err := c.CreateOrg(ctx, rpc.OrgCreateParams{Token: op, Name: name, AdminEmail: adminEmail(name), AdminPassword: adminPassword}); err != nil {
+					t.Errorf("create %s: %v", name, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, c := range []*rpc.Client{ca, cb} {
+		got := auditAll(t, c, rpc.AuditListParams{Token: op, Action: "org.create", Limit: 5})
+		if len(got) != 2*each {
+			t.Fatalf("%d org.create entries, want %d: %q", len(got), 2*each, actions(got))
+		}
+		for i := 1; i < len(got); i++ {
+			if got[i].ID >= got[i-1].ID {
+				t.Fatalf("entry %s comes after %s", got[i].ID, got[i-1].ID)
+			}
+		}
+	}
 }
