@@ -242,6 +242,7 @@ func Methods() []string {
 		MethodAuthKeysAdd, MethodAuthKeysList, MethodAuthKeysRemove,
 		MethodDataInsert, MethodDataFind, MethodDataCount, MethodDataUpdate, MethodDataDelete,
 		MethodDataIndexesList, MethodDataIndexesCreate, MethodDataIndexesDrop,
+		MethodAuditList,
 		MethodSystemHealth, MethodRPCDiscover,
 	}
 }

@@ -57,6 +57,9 @@ type Options struct {
 	// SSHSessions is how many SSH sessions browse beside org.get's
 	// clients.
 	SSHSessions int
+	// AuditEntries is how many entries the audit trail holds for its
+	// row.
+	AuditEntries int
 	// BcryptCost is orgd's bcrypt cost, and the baselines'.
 	BcryptCost int
 	// Orgd is a built orgd binary: the memory row runs it on the seeded
@@ -95,6 +98,7 @@ func Full() Options {
 		Accounts:      50000,
 		BigOrgMembers: 1000,
 		SSHSessions:   20,
+		AuditEntries:  1000000,
 		BcryptCost:    auth.DefaultCost,
 	}
 }
@@ -112,6 +116,7 @@ func Quick() Options {
 	o.SlowRuns = 2
 	o.Samples = 3
 	o.Accounts = 5000
+	o.AuditEntries = 100000
 	return o
 }
 
@@ -228,6 +233,7 @@ func (e *env) measure(ctx context.Context) error {
 		{"member-list", e.rowMemberList},
 		{"ssh-first-frame", e.rowSSHFirstFrame},
 		{"ssh-browse", e.rowSSHBrowse},
+		{"audit-list", e.rowAudit},
 	}
 	for _, s := range steps {
 		switch {

@@ -33,6 +33,7 @@ func TestSmokeRunReportsEveryRow(t *testing.T) {
 		Accounts:      20,
 		BigOrgMembers: 5,
 		SSHSessions:   2,
+		AuditEntries:  300,
 		BcryptCost:    4,
 		Log:           &progress,
 	})
@@ -41,7 +42,7 @@ func TestSmokeRunReportsEveryRow(t *testing.T) {
 	}
 	wantKeys := []string{"create-time", "roundtrip", "org-get", "metrics-cost", "get-under-login", "login", "create", "rename", "list",
 		"login-accounts", "member-list",
-		"ssh-first-frame", "ssh-browse", "memory", "orgtui", "orgtui"}
+		"ssh-first-frame", "ssh-browse", "audit-list", "memory", "orgtui", "orgtui"}
 	if len(rep.Rows) != len(wantKeys) {
 		t.Fatalf("the report has %d rows, want %d:\n%s", len(rep.Rows), len(wantKeys), rep.Text())
 	}

@@ -63,6 +63,9 @@ type Config struct {
 	// (SPEC §10); the same wait bounds a password's wait for a core.
 	MaxStoreInflight  int
 	StoreQueueTimeout time.Duration
+	// AuditRetention is how long audit entries are kept; zero keeps them
+	// all. orgd deletes older ones itself (SPEC §10).
+	AuditRetention time.Duration
 	// Version is reported by system.health.
 	Version string
 }
@@ -87,12 +90,20 @@ func DefaultConfig() Config {
 		StoreTimeout:        2 * time.Second,
 		MaxStoreInflight:    srv.MaxStoreInflight,
 		StoreQueueTimeout:   srv.StoreQueueTimeout,
+		AuditRetention:      DefaultAuditRetention,
 		SSHMaxSessions:      ssh.MaxSessions,
 		SSHIdleTimeout:      ssh.IdleTimeout,
 		SSHHandshakeTimeout: ssh.HandshakeTimeout,
 		Version:             "dev",
 	}
 }
+
+// DefaultAuditRetention is how long audit entries are kept unless
+// --audit-retention says otherwise: 90 days.
+const DefaultAuditRetention = 90 * 24 * time.Hour
+
+// MinAuditRetention is the shortest retention but zero (keep all).
+const MinAuditRetention = time.Hour
 
 // DefaultDataDir is /var/lib/orgd for root, $XDG_DATA_HOME/orgd (or
 // ~/.local/share/orgd) for anyone else.
@@ -156,6 +167,9 @@ func (c Config) Validate() error {
 	}
 	if c.TokenTTL < time.Minute {
 		errs = append(errs, fmt.Errorf("--token-ttl %s: must be at least 1m", c.TokenTTL))
+	}
+	if c.AuditRetention != 0 && c.AuditRetention < MinAuditRetention {
+		errs = append(errs, fmt.Errorf("--audit-retention %s: must be 0 (keep all) or at least %s", c.AuditRetention, MinAuditRetention))
 	}
 	if c.MaxTenants < 0 {
 		errs = append(errs, errors.New("--max-tenants must not be negative"))

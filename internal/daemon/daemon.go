@@ -77,7 +77,7 @@ func OpenStore(ctx context.Context, cfg Config, log *slog.Logger, o Hooks) (*Sto
 	})
 	if err == nil && st.engine != nil {
 		err = st.engine.IndexIDs(ctx, s.Database(), mongo.OrganizationsCollection, mongo.ClaimsCollection, mongo.OperatorsCollection,
-			mongo.MembersCollection, mongo.KeysCollection, mongo.RevocationsCollection, mongo.MetaCollection)
+			mongo.MembersCollection, mongo.KeysCollection, mongo.RevocationsCollection, mongo.MetaCollection, mongo.AuditCollection)
 		if err != nil {
 			_ = s.Close(context.WithoutCancel(ctx))
 		}
@@ -255,9 +255,10 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, o Hooks) (_ *Daemo
 
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	d.stopBackground = cancel
-	d.background.Add(2)
+	d.background.Add(3)
 	go func() { defer d.background.Done(); d.store.Run(bg) }()
 	go func() { defer d.background.Done(); d.svc.WatchStore(bg, time.Second, cfg.StoreTimeout) }()
+	go func() { defer d.background.Done(); d.store.RunAuditRetention(bg, cfg.AuditRetention) }()
 	for _, ln := range d.listeners {
 		go func() {
 			if err := d.srv.Serve(ln); !errors.Is(err, server.ErrServerClosed) {

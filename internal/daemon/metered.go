@@ -91,6 +91,11 @@ func (s meteredStore) Audit(ctx context.Context, e org.AuditEntry) {
 	s.Store.Audit(ctx, e)
 }
 
+func (s meteredStore) ListAudit(ctx context.Context, q org.AuditQuery) (org.AuditPage, error) {
+	defer s.m.StoreCall("list_audit")()
+	return s.Store.ListAudit(ctx, q)
+}
+
 func (s meteredStore) InsertDocuments(ctx context.Context, orgID string, docs []document.Document) ([]document.Value, error) {
 	defer s.m.StoreCall("insert_documents")()
 	return s.Store.InsertDocuments(ctx, orgID, docs)

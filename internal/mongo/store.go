@@ -145,6 +145,9 @@ type Store struct {
 	// keyUses the last uses of SSH keys, by fingerprint.
 	logins  map[string]time.Time
 	keyUses map[string]time.Time
+
+	// auditLog is what the store knows of the audit trail (audit.go).
+	auditLog auditTrail
 }
 
 var _ org.Store = (*Store)(nil)
@@ -236,10 +239,13 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	return s, nil
 }
 
-// Close closes the live cursors, stops following and disconnects from the
-// store.
+// Close closes the live cursors, writes how far the audit trail's numbers
+// went, stops following and disconnects from the store.
 func (s *Store) Close(ctx context.Context) error {
 	s.cursors.closeAll(ctx)
+	hctx, cancel := context.WithTimeout(ctx, time.Second)
+	s.writeAuditHint(hctx)
+	cancel()
 	if !s.exclusive {
 		dctx, cancel := context.WithTimeout(ctx, time.Second)
 		_, _ = s.meta.DeleteOne(dctx, bson.D{{Key: "_id", Value: heartbeatID(s.instance)}})

@@ -14,7 +14,7 @@ import (
 // routes is the method table: every method orgd serves, in the order
 // rpc.discover lists them.
 func (s *Server) routes() []route {
-	return slices.Concat(s.orgRoutes(), s.accountRoutes(), s.keyRoutes(), s.dataRoutes(), s.systemRoutes())
+	return slices.Concat(s.orgRoutes(), s.accountRoutes(), s.keyRoutes(), s.dataRoutes(), s.auditRoutes(), s.systemRoutes())
 }
 
 // authenticate checks a token and says who holds it, noting the

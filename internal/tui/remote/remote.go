@@ -53,6 +53,8 @@ type Client interface {
 	AddKey(ctx context.Context, p rpc.KeyAddParams) (*rpc.Key, error)
 	ListKeys(ctx context.Context, p rpc.KeyListParams) (*rpc.KeyList, error)
 	RemoveKey(ctx context.Context, p rpc.KeyRemoveParams) error
+
+	ListAudit(ctx context.Context, p rpc.AuditListParams) (*rpc.AuditList, error)
 }
 
 // DefaultTimeout bounds a call when Orgd.Timeout is zero.
