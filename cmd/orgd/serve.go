@@ -82,7 +82,9 @@ func serve(ctx context.Context, e *env, cfg daemon.Config) error {
 	if err != nil {
 		return usage("%w", err)
 	}
-	defer daemon.ReserveProcessor()()
+	cores, restore := daemon.ReserveProcessors(cfg)
+	defer restore()
+	cfg.BcryptSlots = cores
 	d, err := daemon.Start(ctx, cfg, log, daemon.Hooks{})
 	if err != nil {
 		log.Error("orgd could not start", "error", err)

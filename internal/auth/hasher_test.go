@@ -175,3 +175,21 @@ func TestBcryptLeavesAProcessorFree(t *testing.T) {
 		t.Errorf("with GOMAXPROCS 1, bcrypt may run %d at once, want 1", n)
 	}
 }
+
+func TestSetSlotsBoundsTheComputationsAtOnce(t *testing.T) {
+	h := newTestHasher(t)
+	h.SetSlots(5)
+	if n := cap(h.slots); n != 5 {
+		t.Errorf("after SetSlots(5), %d computations may run at once, want 5", n)
+	}
+	h.SetSlots(0)
+	if n := cap(h.slots); n != 1 {
+		t.Errorf("after SetSlots(0), %d computations may run at once, want 1", n)
+	}
+	// A slot is still a bound: with it taken, a hash waits.
+	h.slots <- struct{}{}
+	h.SetMaxWait(20 * time.Millisecond)
+	if _, err := h.Hash(context.Background(), "a password"); !errors.Is(err, ErrBusy) {
+		t.Errorf("Hash with the one slot taken = %v, want ErrBusy", err)
+	}
+}

@@ -133,6 +133,7 @@ const (
 // env is one run: the daemon under test and what the rows share.
 type env struct {
 	o       Options
+	cores   int // bcrypt's slots
 	dir     string
 	data    string
 	socket  string
@@ -171,14 +172,16 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Orgs < 2 || o.Clients < 1 || o.Runs < 1 || o.SlowOps < 1 || o.SlowRuns < 1 || o.Samples < 1 || o.SSHSessions < 1 || o.Window <= 0 {
 		return nil, errors.New("bench: options out of range")
 	}
-	// As orgd serve does: bcrypt gets every core, requests a P of their own.
-	defer daemon.ReserveProcessor()()
+	// As orgd serve does: bcrypt gets every core, the embedded store's
+	// connections and requests Ps of their own.
+	cores, restore := daemon.ReserveProcessors(daemon.Config{})
+	defer restore()
 	dir, err := os.MkdirTemp("", "orgbench")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	e := &env{o: o, dir: dir, data: filepath.Join(dir, "data"), socket: filepath.Join(dir, "orgd.sock")}
+	e := &env{o: o, cores: cores, dir: dir, data: filepath.Join(dir, "data"), socket: filepath.Join(dir, "orgd.sock")}
 	rep := &Report{Machine: ThisMachine(), Options: o, Started: time.Now()}
 
 	if err := e.start(ctx); err != nil {
@@ -309,6 +312,7 @@ func (e *env) config() daemon.Config {
 	cfg.Listen = []string{"unix://" + e.socket}
 	cfg.Version = "bench"
 	cfg.LogLevel = "warn"
+	cfg.BcryptSlots = e.cores
 	if e.o.wantsSSH() {
 		cfg.SSHListen = []string{"tcp://127.0.0.1:0"}
 		cfg.SSHMaxSessions = max(cfg.SSHMaxSessions, e.o.SSHSessions+1)

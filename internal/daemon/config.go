@@ -21,13 +21,16 @@ import (
 // Config is everything orgd serve can be told. Each field is a flag of
 // orgd serve and an ORGD_<FLAG> environment variable.
 type Config struct {
-	Listen          []string
-	DataDir         string
-	MongoURI        string
-	DB              string
-	AllowSignup     bool
-	TokenTTL        time.Duration
-	BcryptCost      int
+	Listen      []string
+	DataDir     string
+	MongoURI    string
+	DB          string
+	AllowSignup bool
+	TokenTTL    time.Duration
+	BcryptCost  int
+	// BcryptSlots is how many passwords are hashed or checked at once:
+	// the cores ReserveProcessors reports; 0 for every P but one.
+	BcryptSlots     int
 	JWTKeyFile      string
 	MaxTenants      int
 	RefreshInterval time.Duration

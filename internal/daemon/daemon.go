@@ -186,6 +186,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, o Hooks) (_ *Daemo
 		log.Warn("--store-queue-timeout is cut to half of --request-timeout", "store_queue_timeout", cfg.QueueTimeout(), "request_timeout", cfg.RequestTimeout)
 	}
 	hasher.SetMaxWait(cfg.QueueTimeout())
+	if cfg.BcryptSlots > 0 {
+		hasher.SetSlots(cfg.BcryptSlots)
+	}
 	var tlsConfig *tls.Config
 	if cfg.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
