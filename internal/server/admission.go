@@ -42,12 +42,19 @@ func newAdmission(inflight int, timeout time.Duration) *admission {
 
 // admit waits for a slot, at most the queue timeout, and returns the
 // function that gives it back. It fails with an org.EBUSY error when no
-// slot came in time, and with ctx's error when the request ended first.
+// slot came in time, or at once when none is expected to, and with ctx's
+// error when the request ended first.
 func (a *admission) admit(ctx context.Context) (release func(), err error) {
 	select {
 	case a.slots <- struct{}{}:
 		return a.releaser(), nil
 	default:
+	}
+	// A request that would find no slot within the timeout, at the pace
+	// work has been leaving the queue, is refused at once, rather than
+	// after waiting the whole timeout for nothing.
+	if wait := a.expectedWait(); wait > a.timeout {
+		return nil, a.refuse()
 	}
 	a.waiting.Add(1)
 	defer a.waiting.Add(-1)
@@ -61,9 +68,7 @@ func (a *admission) admit(ctx context.Context) (release func(), err error) {
 	case a.slots <- struct{}{}:
 		return a.releaser(), nil
 	case <-t.C:
-		a.refused.Store(time.Now().UnixNano())
-		a.refusals.Add(1)
-		return nil, org.ErrBusy(a.retryAfter(), "too much store work is queued")
+		return nil, a.refuse()
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -85,15 +90,27 @@ func (a *admission) releaser() func() {
 	}
 }
 
-// retryAfter estimates when a slot may be free for one more request: the
-// queue ahead of it, at the pace work has been leaving it, at least 100
-// ms and at most 10 s.
+// refuse counts a refusal and returns its error, with a retry hint.
+func (a *admission) refuse() error {
+	a.refused.Store(time.Now().UnixNano())
+	a.refusals.Add(1)
+	return org.ErrBusy(a.retryAfter(), "too much store work is queued")
+}
+
+// retryAfter is the hint of when to retry: the expected wait, at least
+// 100 ms and at most 10 s.
 func (a *admission) retryAfter() time.Duration {
+	return min(max(a.expectedWait(), 100*time.Millisecond), 10*time.Second)
+}
+
+// expectedWait estimates when a slot may be free for one more request:
+// the queue ahead of it, at the pace work has been leaving it.
+func (a *admission) expectedWait() time.Duration {
 	a.mu.Lock()
 	work := a.work
 	a.mu.Unlock()
 	ahead := a.waiting.Load()/int64(cap(a.slots)) + 1
-	return min(max(time.Duration(ahead)*work, 100*time.Millisecond), 10*time.Second)
+	return time.Duration(ahead) * work
 }
 
 // Queue is the store work under way and waiting.

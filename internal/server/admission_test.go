@@ -83,3 +83,43 @@ func TestAdmission(t *testing.T) {
 		}
 	})
 }
+
+func TestAdmissionRefusesAtOnceWhatCouldNotStartInTime(t *testing.T) {
+	a := newAdmission(2, 500*time.Millisecond)
+	r1, _ := a.admit(context.Background())
+	r2, _ := a.admit(context.Background())
+	defer r1()
+	defer r2()
+
+	// Work has been holding its slot 200 ms: with 6 waiting for 2 slots,
+	// one more would wait about 4 × 200 ms, over the 500 ms timeout.
+	a.work = 200 * time.Millisecond
+	a.waiting.Store(6)
+	start := time.Now()
+	_, err := a.admit(context.Background())
+	var oe *org.Error
+	if !errors.As(err, &oe) || oe.Code != org.EBUSY {
+		t.Fatalf("admit with a long queue = %v, want EBUSY", err)
+	}
+	if took := time.Since(start); took > 100*time.Millisecond {
+		t.Errorf("refused after %s, want at once", took)
+	}
+	if oe.RetryAfter != 800*time.Millisecond {
+		t.Errorf("retry hint %s, want the expected wait, 800ms", oe.RetryAfter)
+	}
+	if q := a.queue(); !q.Busy || q.Refusals != 1 || q.Waiting != 6 {
+		t.Errorf("queue %+v", q)
+	}
+
+	// With a short queue, the same request waits its turn instead.
+	a.waiting.Store(0)
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		r1()
+	}()
+	r3, err := a.admit(context.Background())
+	if err != nil {
+		t.Fatalf("admit with a slot coming free = %v", err)
+	}
+	r3()
+}
