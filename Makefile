@@ -78,21 +78,24 @@ test: tmux
 # The fault and load tests, which make test runs small. `make reliability`
 # runs them at full size and writes the load test's latency table (p50
 # and p99 per method) to RELIABILITY_REPORT.
-RELIABILITY_TESTS  := TestKillDuringBurstsLosesNothing|TestLoadMixedWorkload|TestStoreKilledMidLoadLeavesNothingHalfDone|TestStoreOutageFailsFastAndRecovers|TestAClientThatNeverReadsCannotGrowOrgdsMemory|TestIdleConnectionsAreClosedEvenMidLine|TestMaxConnsIsEnforcedWithAClearError|TestTwoProcessesFollowEachOtherWithinTheRefreshInterval|TestTwoDaemonsOnOneStoreSeeEachOthersChanges|TestConcurrentCreatesOnTwoDaemonsMakeExactlyOne|TestCrashDuring.*|TestReconcileRepairsWithoutARestart|TestTheStatusBarShowsAStoreOutageAndItsEnd
+RELIABILITY_TESTS  := TestKillDuringBurstsLosesNothing|TestLoadMixedWorkload|TestOverloadIsAnsweredHonestly|TestASlowStoreIsAnsweredBusyOrUnknownNeverUnavailable|TestStoreKilledMidLoadLeavesNothingHalfDone|TestStoreOutageFailsFastAndRecovers|TestAClientThatNeverReadsCannotGrowOrgdsMemory|TestIdleConnectionsAreClosedEvenMidLine|TestMaxConnsIsEnforcedWithAClearError|TestTwoProcessesFollowEachOtherWithinTheRefreshInterval|TestTwoDaemonsOnOneStoreSeeEachOthersChanges|TestConcurrentCreatesOnTwoDaemonsMakeExactlyOne|TestCrashDuring.*|TestReconcileRepairsWithoutARestart|TestTheStatusBarShowsAStoreOutageAndItsEnd
 CRASH_TRIALS       ?= 50
 LOAD_SECONDS       ?= 60
 RELIABILITY_REPORT ?= $(BIN)/reliability-load.md
+OVERLOAD_REPORT    ?= $(BIN)/reliability-overload.md
 
 ## reliability: the fault and load tests at full size: CRASH_TRIALS (50)
 ## kill -9 trials, LOAD_SECONDS (60) of 200 connections, without the race
 ## detector so that latencies mean something; the latency table goes to
-## RELIABILITY_REPORT (bin/reliability-load.md)
+## RELIABILITY_REPORT (bin/reliability-load.md), the overload test's (200
+## writers, 20 readers) to OVERLOAD_REPORT (bin/reliability-overload.md)
 reliability:
 	@mkdir -p $(dir $(RELIABILITY_REPORT))
 	CGO_ENABLED=0 $(GO) build -trimpath ./cmd/... ./internal/testenv/storeproc
 	ORGD_CRASH_TRIALS=$(CRASH_TRIALS) ORGD_LOAD_SECONDS=$(LOAD_SECONDS) ORGD_LOAD_REPORT=$(abspath $(RELIABILITY_REPORT)) \
+		ORGD_OVERLOAD_REPORT=$(abspath $(OVERLOAD_REPORT)) \
 		$(GO) test -count=1 -timeout 60m -v -run '^($(RELIABILITY_TESTS))$$' ./internal/daemon/ ./internal/tui/
-	@echo "load report: $(RELIABILITY_REPORT)"
+	@echo "load report: $(RELIABILITY_REPORT); overload report: $(OVERLOAD_REPORT)"
 
 ## fuzz: each fuzz target for FUZZTIME (default 60s), one after the other
 fuzz:

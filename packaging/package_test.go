@@ -75,7 +75,7 @@ func TestPackage(t *testing.T) {
 		}
 	})
 
-	t.Run("the .deb holds the binary, units, entries, env file, completions and guide", func(t *testing.T) {
+	t.Run("the .deb holds the binary, units, entries, env file, completions, guide and dashboard", func(t *testing.T) {
 		listing := output(t, "dpkg-deb", "--contents", deb)
 		want := []struct{ mode, owner, path string }{
 			{"-rwxr-xr-x", "root/root", "./usr/bin/orgd"},
@@ -89,6 +89,7 @@ func TestPackage(t *testing.T) {
 			{"-rw-r--r--", "root/root", "./usr/share/zsh/vendor-completions/_orgd"},
 			{"-rw-r--r--", "root/root", "./usr/share/fish/vendor_completions.d/orgd.fish"},
 			{"-rw-r--r--", "root/root", "./usr/share/doc/orgd/operations.md"},
+			{"-rw-r--r--", "root/root", "./usr/share/orgd/grafana/orgd.json"},
 		}
 		for _, w := range want {
 			re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(w.mode) + `\s+` + regexp.QuoteMeta(w.owner) + `\s.*\s` + regexp.QuoteMeta(w.path) + `$`)
@@ -145,13 +146,14 @@ func TestPackage(t *testing.T) {
 		}
 	})
 
-	t.Run("the unpacked units are the repository's", func(t *testing.T) {
+	t.Run("the unpacked units, env file and dashboard are the repository's", func(t *testing.T) {
 		for _, f := range []struct{ installed, source string }{
 			{"usr/lib/systemd/system/orgd.service", "packaging/systemd/orgd.service"},
 			{"usr/lib/systemd/system/orgd.socket", "packaging/systemd/orgd.socket"},
 			{"usr/lib/sysusers.d/orgd.conf", "packaging/sysusers.d/orgd.conf"},
 			{"usr/lib/tmpfiles.d/orgd.conf", "packaging/tmpfiles.d/orgd.conf"},
 			{"etc/orgd/orgd.env", "packaging/orgd.env"},
+			{"usr/share/orgd/grafana/orgd.json", "packaging/grafana/orgd.json"},
 		} {
 			got, err := os.ReadFile(filepath.Join(root, f.installed))
 			if err != nil || string(got) != readRepoFile(t, f.source) {
@@ -177,7 +179,7 @@ func TestPackage(t *testing.T) {
 		files := output(t, "rpm", "-qlp", rpm)
 		for _, p := range []string{"/usr/bin/orgd", "/usr/lib/systemd/system/orgd.service", "/usr/lib/systemd/system/orgd.socket",
 			"/usr/lib/sysusers.d/orgd.conf", "/usr/lib/tmpfiles.d/orgd.conf", "/etc/orgd/orgd.env",
-			"/usr/share/zsh/site-functions/_orgd", "/usr/share/fish/vendor_completions.d/orgd.fish"} {
+			"/usr/share/zsh/site-functions/_orgd", "/usr/share/fish/vendor_completions.d/orgd.fish", "/usr/share/orgd/grafana/orgd.json"} {
 			if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(p) + `$`).MatchString(files) {
 				t.Errorf("the rpm has no %s:\n%s", p, files)
 			}

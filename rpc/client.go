@@ -57,8 +57,12 @@ func Dial(ctx context.Context, addr string) (*Client, error) {
 	return c, nil
 }
 
-// Address returns the address the client uses.
+// Address returns the address the client uses; with a Dialer, Addr as it
+// is, which only names the connections.
 func (c *Client) Address() string {
+	if c.Dialer != nil && c.Addr != "" {
+		return c.Addr
+	}
 	return ResolveAddr(c.Addr)
 }
 

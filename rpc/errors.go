@@ -19,7 +19,9 @@ const (
 	CodeConflict         = -32009 // name, slug or email taken, or another change under way
 	CodeTooManyAttempts  = -32029 // data.retry_after_s
 	CodeSuspended        = -32010 // the caller's organization (or the one named) is suspended
-	CodeStoreUnavailable = -32050 // MongoDB cannot be reached; the request did nothing
+	CodeStoreUnavailable = -32050 // the store cannot be reached (its probe fails); the request did nothing
+	CodeOutcomeUnknown   = -32052 // the store stopped answering after the change was sent: it may have happened; data.state, data.existing
+	CodeBusy             = -32053 // refused before anything was done: the store is saturated; data.retry_after_ms
 )
 
 // Error is a JSON-RPC error object as orgd sends it.
@@ -42,6 +44,12 @@ type ErrorData struct {
 	Operator string `json:"operator,omitempty"`
 	// RetryAfterS is how many seconds to wait (-32029).
 	RetryAfterS int `json:"retry_after_s,omitempty"`
+	// RetryAfterMS is how many milliseconds to wait (-32053).
+	RetryAfterMS int `json:"retry_after_ms,omitempty"`
+	// State is the state of the organization that Existing names, as orgd
+	// knows it when a change's outcome is unknown (-32052): orgd finishes
+	// or rolls back a change it began, and a read shows which.
+	State string `json:"state,omitempty"`
 }
 
 func (e *Error) Error() string {
@@ -50,6 +58,15 @@ func (e *Error) Error() string {
 	}
 	return fmt.Sprintf("%s (code %d)", e.Message, e.Code)
 }
+
+// MayHaveHappened reports whether err says that a change may have been
+// applied although it failed (-32052): read again before retrying.
+func MayHaveHappened(err error) bool { return ErrorCode(err) == CodeOutcomeUnknown }
+
+// IsBusy reports whether err is a refusal of a saturated orgd (-32053):
+// nothing was done, and the request may be sent again after
+// RetryAfter(err).
+func IsBusy(err error) bool { return ErrorCode(err) == CodeBusy }
 
 // ErrorCode returns the JSON-RPC code of err, or 0 when err is not an *Error.
 func ErrorCode(err error) int64 {

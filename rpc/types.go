@@ -204,12 +204,19 @@ type HealthParams struct{}
 // Health is the result of system.health. It answers at once from the last
 // probe of the store (every second), never waiting on a store that is down.
 type Health struct {
-	Status     string      `json:"status" doc:"ok, or degraded when the store cannot be reached"`
+	Status     string      `json:"status" doc:"ok; degraded when the store cannot be reached; busy while requests are being refused (-32053)"`
 	Version    string      `json:"version"`
 	UptimeS    int64       `json:"uptime_s"`
 	Store      StoreHealth `json:"store"`
 	Tenants    int         `json:"tenants"`
 	MaxTenants int         `json:"max_tenants" doc:"0 means no limit"`
+	Queue      QueueHealth `json:"queue"`
+}
+
+// QueueHealth is the store work admitted and waiting (SPEC §10).
+type QueueHealth struct {
+	Inflight int `json:"inflight" doc:"requests doing store work now (at most --max-store-inflight)"`
+	Waiting  int `json:"waiting" doc:"requests waiting for their turn (each at most --store-queue-timeout)"`
 }
 
 // StoreHealth is the store part of Health.
@@ -235,6 +242,7 @@ func Methods() []string {
 		MethodAuthKeysAdd, MethodAuthKeysList, MethodAuthKeysRemove,
 		MethodDataInsert, MethodDataFind, MethodDataCount, MethodDataUpdate, MethodDataDelete,
 		MethodDataIndexesList, MethodDataIndexesCreate, MethodDataIndexesDrop,
+		MethodAuditList,
 		MethodSystemHealth, MethodRPCDiscover,
 	}
 }

@@ -20,7 +20,9 @@ func callCommand(e *env) *cobra.Command {
 		Short: "Call one JSON-RPC method and print its result",
 		Long: `Send one request to orgd and print the result as JSON on stdout (exit 0).
 A JSON-RPC error is printed as the error object on stderr (exit 1); if orgd
-cannot be reached, exit 2. JSON is the params object; "-" reads it from stdin.
+cannot be reached, exit 2; if orgd is busy (-32053: nothing was done, retry
+after data.retry_after_ms), exit 3. JSON is the params object; "-" reads it
+from stdin.
 
 The daemon is found by --addr, then ORGD_ADDR, then the default socket.
 --token, or else ORGD_TOKEN, is put into params.token for methods that take one.`,
@@ -111,6 +113,9 @@ func call(cmd *cobra.Command, e *env, addr, method string, params json.RawMessag
 	case errors.As(err, &rerr):
 		b, _ := json.MarshalIndent(rerr, "", "  ")
 		fmt.Fprintln(e.stderr, string(b))
+		if rerr.Code == rpc.CodeBusy {
+			return &exitError{code: exitBusy}
+		}
 		return &exitError{code: exitFailure}
 	case errors.Is(err, rpc.ErrUnreachable):
 		return &exitError{code: exitConnect, err: err}

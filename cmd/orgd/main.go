@@ -27,6 +27,7 @@ const (
 	exitOK      = 0
 	exitFailure = 1  // a JSON-RPC error, a broken invariant, a failed command
 	exitConnect = 2  // orgd cannot be reached (orgd call)
+	exitBusy    = 3  // orgd is busy (-32053): nothing was done, retry (orgd call)
 	exitUsage   = 64 // bad flags or arguments (EX_USAGE)
 )
 

@@ -36,7 +36,8 @@ socket activation instead of --listen and reports READY/STOPPING.`,
 		Example: `  orgd serve --data-dir ./.orgd --listen unix://./.orgd/orgd.sock
   orgd serve --mongo-uri mongodb://db1,db2,db3/?replicaSet=rs0
   orgd serve --listen tcp://0.0.0.0:7443 --tls-cert cert.pem --tls-key key.pem
-  orgd serve --ssh-listen tcp://0.0.0.0:2222    # then: ssh -p 2222 you@example.com@host`,
+  orgd serve --ssh-listen tcp://0.0.0.0:2222    # then: ssh -p 2222 you@example.com@host
+  orgd serve --metrics-listen tcp://127.0.0.1:9464   # Prometheus scrapes /metrics`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := fromEnv(cmd.Flags()); err != nil {
@@ -58,11 +59,14 @@ socket activation instead of --listen and reports READY/STOPPING.`,
 	fs.StringVar(&cfg.JWTKeyFile, "jwt-key-file", cfg.JWTKeyFile, "Ed25519 signing key (PEM); default: jwt.key in --data-dir, created on first start")
 	fs.IntVar(&cfg.MaxTenants, "max-tenants", cfg.MaxTenants, "refuse to create more organizations than this (0: no limit)")
 	fs.IntVar(&cfg.TenantsPerDB, "tenants-per-db", cfg.TenantsPerDB, fmt.Sprintf("put new organizations' collections into databases of this many, --db_t0001 and on (0: all into --db; below 0: %d on the embedded store, 0 on MongoDB)", daemon.EmbeddedTenantsPerDB))
+	fs.DurationVar(&cfg.AuditRetention, "audit-retention", cfg.AuditRetention, "delete audit entries older than this (2160h is 90 days; 0 keeps them all)")
 	fs.DurationVar(&cfg.RefreshInterval, "refresh-interval", cfg.RefreshInterval, "how often to pick up other daemons' changes and repair half-done ones")
 	fs.IntVar(&cfg.MaxMessageBytes, "max-message-bytes", cfg.MaxMessageBytes, "longest request line accepted")
 	fs.IntVar(&cfg.MaxConns, "max-conns", cfg.MaxConns, "most connections open at once")
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", cfg.IdleTimeout, "close connections silent for this long")
 	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", cfg.RequestTimeout, "deadline of every request")
+	fs.IntVar(&cfg.MaxStoreInflight, "max-store-inflight", cfg.MaxStoreInflight, "most requests doing store work at once; more wait in a queue")
+	fs.DurationVar(&cfg.StoreQueueTimeout, "store-queue-timeout", cfg.StoreQueueTimeout, "how long a request waits in the store queue (or for a core to check a password) before -32053 busy")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "TLS certificate (PEM) for tcp:// listeners")
 	fs.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "TLS private key (PEM) for tcp:// listeners")
 	fs.BoolVar(&cfg.InsecureTCP, "insecure-tcp", cfg.InsecureTCP, "allow plain TCP on a non-loopback address")
@@ -71,6 +75,7 @@ socket activation instead of --listen and reports READY/STOPPING.`,
 	fs.IntVar(&cfg.SSHMaxSessions, "ssh-max-sessions", cfg.SSHMaxSessions, "most SSH sessions open at once")
 	fs.DurationVar(&cfg.SSHIdleTimeout, "ssh-idle-timeout", cfg.SSHIdleTimeout, "end an SSH session after this long without a key pressed")
 	fs.DurationVar(&cfg.SSHHandshakeTimeout, "ssh-handshake-timeout", cfg.SSHHandshakeTimeout, "drop an SSH connection that has not logged in this long after it opened")
+	fs.StringVar(&cfg.MetricsListen, "metrics-listen", cfg.MetricsListen, "serve Prometheus metrics (GET /metrics) on tcp://host:port or unix:///path (off by default; plain TCP off loopback needs --insecure-tcp)")
 	return cmd
 }
 
@@ -79,7 +84,9 @@ func serve(ctx context.Context, e *env, cfg daemon.Config) error {
 	if err != nil {
 		return usage("%w", err)
 	}
-	defer daemon.ReserveProcessor()()
+	cores, restore := daemon.ReserveProcessors(cfg)
+	defer restore()
+	cfg.BcryptSlots = cores
 	d, err := daemon.Start(ctx, cfg, log, daemon.Hooks{})
 	if err != nil {
 		log.Error("orgd could not start", "error", err)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -19,17 +20,34 @@ const (
 	DefaultCost = 12
 )
 
-// Hasher hashes and checks passwords with bcrypt. bcrypt runs on every P
-// (GOMAXPROCS) but one, at most one computation per P, and on one at least:
-// more would not finish sooner, and with every P in bcrypt a request
-// arriving meanwhile would wait for the Go scheduler to preempt one, ten
-// milliseconds and more. orgd serve runs one P more than the machine has
-// cores (daemon.ReserveProcessor), so bcrypt still has every core.
+// Hasher hashes and checks passwords with bcrypt, at most one computation
+// per slot: by default every P (GOMAXPROCS) but one, and one at least,
+// since with every P in bcrypt a request arriving meanwhile would wait for
+// the Go scheduler to preempt one, ten milliseconds and more. orgd serve
+// runs more Ps than the machine has cores (daemon.ReserveProcessors) and
+// gives bcrypt a slot per core (SetSlots): more would not finish sooner.
 type Hasher struct {
 	cost  int
 	slots chan struct{}
 	dummy []byte
+	// maxWait bounds the wait for a free slot; 0 waits as long as the
+	// context lets it.
+	maxWait time.Duration
 }
+
+// ErrBusy is what Hash and Compare return when no slot came free within
+// the wait SetMaxWait allows: too many passwords are being hashed or
+// checked at once. Nothing was computed.
+var ErrBusy = errors.New("bcrypt: every core is busy with other passwords")
+
+// SetMaxWait bounds how long Hash and Compare wait for a free core before
+// they give up with ErrBusy, so that a burst of logins is refused rather
+// than queued until every request's deadline. Set it before use.
+func (h *Hasher) SetMaxWait(d time.Duration) { h.maxWait = d }
+
+// SetSlots sets how many computations run at once (at least one). Set it
+// before use.
+func (h *Hasher) SetSlots(n int) { h.slots = make(chan struct{}, max(1, n)) }
 
 // NewHasher returns a Hasher that hashes at cost (10–14).
 func NewHasher(cost int) (*Hasher, error) {
@@ -67,6 +85,19 @@ func (h *Hasher) acquire(ctx context.Context) error {
 	select {
 	case h.slots <- struct{}{}:
 		return nil
+	default:
+	}
+	var expired <-chan time.Time
+	if h.maxWait > 0 {
+		t := time.NewTimer(h.maxWait)
+		defer t.Stop()
+		expired = t.C
+	}
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	case <-expired:
+		return ErrBusy
 	case <-ctx.Done():
 		return ctx.Err()
 	}

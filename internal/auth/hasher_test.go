@@ -120,6 +120,20 @@ func TestHasherWaitsForAFreeCore(t *testing.T) {
 			t.Fatalf("Compare = %v, want DeadlineExceeded", err)
 		}
 	})
+	t.Run("with a bounded wait, a burst is refused as busy, nothing computed", func(t *testing.T) {
+		h.SetMaxWait(30 * time.Millisecond)
+		defer h.SetMaxWait(0)
+		start := time.Now()
+		if _, err := h.Compare(context.Background(), quickHash(t, "x"), "x"); !errors.Is(err, ErrBusy) {
+			t.Fatalf("Compare = %v, want ErrBusy", err)
+		}
+		if took := time.Since(start); took < 30*time.Millisecond || took > 5*time.Second {
+			t.Errorf("refused after %s, want after the wait of 30ms", took)
+		}
+		if _, err := h.Hash(context.Background(), "a password"); !errors.Is(err, ErrBusy) {
+			t.Fatalf("Hash = %v, want ErrBusy", err)
+		}
+	})
 	t.Run("a compare goes ahead once a slot is free", func(t *testing.T) {
 		hash := quickHash(t, "a password")
 		done := make(chan error, 1)
@@ -159,5 +173,23 @@ func TestBcryptLeavesAProcessorFree(t *testing.T) {
 	runtime.GOMAXPROCS(1)
 	if n := bcryptSlots(); n != 1 {
 		t.Errorf("with GOMAXPROCS 1, bcrypt may run %d at once, want 1", n)
+	}
+}
+
+func TestSetSlotsBoundsTheComputationsAtOnce(t *testing.T) {
+	h := newTestHasher(t)
+	h.SetSlots(5)
+	if n := cap(h.slots); n != 5 {
+		t.Errorf("after SetSlots(5), %d computations may run at once, want 5", n)
+	}
+	h.SetSlots(0)
+	if n := cap(h.slots); n != 1 {
+		t.Errorf("after SetSlots(0), %d computations may run at once, want 1", n)
+	}
+	// A slot is still a bound: with it taken, a hash waits.
+	h.slots <- struct{}{}
+	h.SetMaxWait(20 * time.Millisecond)
+	if _, err := h.Hash(context.Background(), "a password"); !errors.Is(err, ErrBusy) {
+		t.Errorf("Hash with the one slot taken = %v, want ErrBusy", err)
 	}
 }

@@ -57,6 +57,12 @@ type Options struct {
 	// BigOrgMembers is how many of those viewers the first organization
 	// has, whose first page member.list serves.
 	BigOrgMembers int
+	// SSHSessions is how many SSH sessions browse beside org.get's
+	// clients.
+	SSHSessions int
+	// AuditEntries is how many entries the audit trail holds for its
+	// row.
+	AuditEntries int
 	// BcryptCost is orgd's bcrypt cost, and the baselines'.
 	BcryptCost int
 	// Orgd is a built orgd binary: the memory row runs it on the seeded
@@ -95,6 +101,8 @@ func Full() Options {
 		Samples:       5,
 		Accounts:      50000,
 		BigOrgMembers: 1000,
+		SSHSessions:   20,
+		AuditEntries:  1000000,
 		BcryptCost:    auth.DefaultCost,
 	}
 }
@@ -113,6 +121,7 @@ func Quick() Options {
 	o.SlowRuns = 2
 	o.Samples = 3
 	o.Accounts = 5000
+	o.AuditEntries = 100000
 	return o
 }
 
@@ -129,6 +138,7 @@ const (
 // env is one run: the daemon under test and what the rows share.
 type env struct {
 	o       Options
+	cores   int // bcrypt's slots
 	dir     string
 	data    string
 	socket  string
@@ -144,6 +154,11 @@ type env struct {
 	roundTrip Figure
 	// curve is the capacity curve measured so far (rows_scale.go).
 	curve []CurvePoint
+	// getTokens are the operator's tokens of the org.get clients, one
+	// each.
+	getTokens []string
+	// ssh is the SSH rows' client, once sshSetup made it.
+	ssh *sshClient
 	// running is bin/orgd, run by the memory row on the seeded data
 	// directory after the in-process daemon stopped.
 	running *orgdProcess
@@ -161,17 +176,19 @@ func (e *env) logf(format string, args ...any) {
 // no orgtui binary) say why. An error ends the run early, and the report
 // holds the rows measured until then.
 func Run(ctx context.Context, o Options) (*Report, error) {
-	if o.Orgs < 2 || o.Clients < 1 || o.Runs < 1 || o.SlowOps < 1 || o.SlowRuns < 1 || o.Samples < 1 || o.Window <= 0 {
+	if o.Orgs < 2 || o.Clients < 1 || o.Runs < 1 || o.SlowOps < 1 || o.SlowRuns < 1 || o.Samples < 1 || o.SSHSessions < 1 || o.Window <= 0 {
 		return nil, errors.New("bench: options out of range")
 	}
-	// As orgd serve does: bcrypt gets every core, requests a P of their own.
-	defer daemon.ReserveProcessor()()
+	// As orgd serve does: bcrypt gets every core, the embedded store's
+	// connections and requests Ps of their own.
+	cores, restore := daemon.ReserveProcessors(daemon.Config{})
+	defer restore()
 	dir, err := os.MkdirTemp("", "orgbench")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	e := &env{o: o, dir: dir, data: filepath.Join(dir, "data"), socket: filepath.Join(dir, "orgd.sock")}
+	e := &env{o: o, cores: cores, dir: dir, data: filepath.Join(dir, "data"), socket: filepath.Join(dir, "orgd.sock")}
 	rep := &Report{Machine: ThisMachine(), Options: o, Started: time.Now()}
 
 	if err := e.start(ctx); err != nil {
@@ -222,6 +239,7 @@ func (e *env) measure(ctx context.Context) error {
 		{"seed", func(ctx context.Context) error { return e.seedMeasuring(ctx, e.o.Orgs) }},
 		{"roundtrip", e.rowRoundTrip},
 		{"org-get", e.rowOrgGet},
+		{"metrics-cost", e.rowMetricsCost},
 		{"get-under-login", e.rowGetUnderLogin},
 		{"login", e.rowLogin},
 		{"create", e.rowCreate},
@@ -230,6 +248,9 @@ func (e *env) measure(ctx context.Context) error {
 		{"accounts", e.seedAccounts},
 		{"login-accounts", e.rowLoginAccounts},
 		{"member-list", e.rowMemberList},
+		{"ssh-first-frame", e.rowSSHFirstFrame},
+		{"ssh-browse", e.rowSSHBrowse},
+		{"audit-list", e.rowAudit},
 	}
 	for _, s := range steps {
 		switch {
@@ -305,6 +326,11 @@ func (e *env) config() daemon.Config {
 	cfg.Listen = []string{"unix://" + e.socket}
 	cfg.Version = "bench"
 	cfg.LogLevel = "warn"
+	cfg.BcryptSlots = e.cores
+	if e.o.wantsSSH() {
+		cfg.SSHListen = []string{"tcp://127.0.0.1:0"}
+		cfg.SSHMaxSessions = max(cfg.SSHMaxSessions, e.o.SSHSessions+1)
+	}
 	return cfg
 }
 

@@ -33,14 +33,17 @@ func TestSmokeRunReportsEveryRow(t *testing.T) {
 		Samples:       1,
 		Accounts:      20,
 		BigOrgMembers: 5,
+		SSHSessions:   2,
+		AuditEntries:  300,
 		BcryptCost:    4,
 		Log:           &progress,
 	})
 	if err != nil {
 		t.Fatalf("bench: %v\nprogress:\n%s", err, progress.String())
 	}
-	wantKeys := []string{"create-time", "roundtrip", "org-get", "get-under-login", "login", "create", "rename", "list",
-		"login-accounts", "member-list", "memory", "orgtui", "orgtui",
+	wantKeys := []string{"create-time", "roundtrip", "org-get", "metrics-cost", "get-under-login", "login", "create", "rename", "list",
+		"login-accounts", "member-list",
+		"ssh-first-frame", "ssh-browse", "audit-list", "memory", "orgtui", "orgtui",
 		"scale-create", "scale-org-get", "scale-list", "scale-start", "scale-memory", "scale-check"}
 	if len(rep.Rows) != len(wantKeys) {
 		t.Fatalf("the report has %d rows, want %d:\n%s", len(rep.Rows), len(wantKeys), rep.Text())

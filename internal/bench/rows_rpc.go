@@ -141,31 +141,46 @@ func (e *env) getRequests(token string, n int, rnd *rand.Rand) [][]byte {
 	return reqs
 }
 
-// rowOrgGet measures org.get with every organization seeded, one token
-// per client, each checked on every call; it is held against the round
-// trip of rowRoundTrip.
-func (e *env) rowOrgGet(ctx context.Context) error {
-	toks, err := e.tokens(ctx, e.o.Clients)
-	if err != nil {
-		return err
+// orgGetLoad opens the clients of the org.get rows: o.Clients
+// connections, each with a token of its own (the same ones for every row),
+// and returns the operation of one client: org.get of an organization
+// picked at random among the seeded ones, its answer checked. done closes
+// the connections.
+func (e *env) orgGetLoad(ctx context.Context) (get op, done func(), err error) {
+	if e.getTokens == nil {
+		if e.getTokens, err = e.tokens(ctx, e.o.Clients); err != nil {
+			return nil, nil, err
+		}
 	}
+	toks := e.getTokens
 	conns, err := dialAll(e.socket, e.o.Clients)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	defer closeAll(conns)
 	rnd := rand.New(rand.NewPCG(1, 2))
 	reqs := make([][][]byte, e.o.Clients)
 	for w := range reqs {
 		reqs[w] = e.getRequests(toks[w], 256, rnd)
 	}
-	get := func(_ context.Context, w, i int) error {
+	get = func(_ context.Context, w, i int) error {
 		line, err := conns[w].roundTrip(reqs[w][i%len(reqs[w])])
 		if err == nil {
 			err = checkReply(line)
 		}
 		return err
 	}
+	return get, func() { closeAll(conns) }, nil
+}
+
+// rowOrgGet measures org.get with every organization seeded, one token
+// per client, each checked on every call; it is held against the round
+// trip of rowRoundTrip.
+func (e *env) rowOrgGet(ctx context.Context) error {
+	get, done, err := e.orgGetLoad(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
 	if _, err := forDuration(ctx, e.o.Clients, e.o.Window/4, get); err != nil {
 		return err
 	}

@@ -29,6 +29,9 @@ type Config struct {
 	AllowSignup bool
 	TokenTTL    time.Duration
 	BcryptCost  int
+	// BcryptSlots is how many passwords are hashed or checked at once:
+	// the cores ReserveProcessors reports; 0 for every P but one.
+	BcryptSlots int
 	JWTKeyFile  string
 	MaxTenants  int
 	// TenantsPerDB is how many organizations' collections go into one
@@ -57,9 +60,21 @@ type Config struct {
 	// SSHHandshakeTimeout drops an SSH connection that has not logged in
 	// this long after it opened.
 	SSHHandshakeTimeout time.Duration
+	// MetricsListen is where GET /metrics is served (SPEC §10):
+	// tcp://127.0.0.1:9464 or unix:///path; off when empty. Plain TCP on
+	// an address that is not loopback needs InsecureTCP.
+	MetricsListen string
 	// StoreTimeout bounds how long a request waits for an unreachable
 	// store (server selection) before failing with -32050.
 	StoreTimeout time.Duration
+	// MaxStoreInflight bounds the requests doing store work at once, and
+	// StoreQueueTimeout how long one more waits for its turn before -32053
+	// (SPEC §10); the same wait bounds a password's wait for a core.
+	MaxStoreInflight  int
+	StoreQueueTimeout time.Duration
+	// AuditRetention is how long audit entries are kept; zero keeps them
+	// all. orgd deletes older ones itself (SPEC §10).
+	AuditRetention time.Duration
 	// Version is reported by system.health.
 	Version string
 }
@@ -83,12 +98,22 @@ func DefaultConfig() Config {
 		IdleTimeout:         srv.IdleTimeout,
 		RequestTimeout:      srv.RequestTimeout,
 		StoreTimeout:        2 * time.Second,
+		MaxStoreInflight:    srv.MaxStoreInflight,
+		StoreQueueTimeout:   srv.StoreQueueTimeout,
+		AuditRetention:      DefaultAuditRetention,
 		SSHMaxSessions:      ssh.MaxSessions,
 		SSHIdleTimeout:      ssh.IdleTimeout,
 		SSHHandshakeTimeout: ssh.HandshakeTimeout,
 		Version:             "dev",
 	}
 }
+
+// DefaultAuditRetention is how long audit entries are kept unless
+// --audit-retention says otherwise: 90 days.
+const DefaultAuditRetention = 90 * 24 * time.Hour
+
+// MinAuditRetention is the shortest retention but zero (keep all).
+const MinAuditRetention = time.Hour
 
 // DefaultDataDir is /var/lib/orgd for root, $XDG_DATA_HOME/orgd (or
 // ~/.local/share/orgd) for anyone else.
@@ -133,6 +158,13 @@ func (c Config) KeyFile() string {
 	return filepath.Join(c.DataDir, "jwt.key")
 }
 
+// QueueTimeout is how long a request may wait for its turn at the store:
+// StoreQueueTimeout, but at most half of RequestTimeout, so that a request
+// admitted at the last moment still has time for its work.
+func (c Config) QueueTimeout() time.Duration {
+	return min(c.StoreQueueTimeout, c.RequestTimeout/2)
+}
+
 // SSHHostKey is the SSH host key's path: SSHHostKeyFile, or
 // ssh_host_ed25519_key in the data directory.
 func (c Config) SSHHostKey() string {
@@ -168,6 +200,9 @@ func (c Config) Validate() error {
 	if c.TokenTTL < time.Minute {
 		errs = append(errs, fmt.Errorf("--token-ttl %s: must be at least 1m", c.TokenTTL))
 	}
+	if c.AuditRetention != 0 && c.AuditRetention < MinAuditRetention {
+		errs = append(errs, fmt.Errorf("--audit-retention %s: must be 0 (keep all) or at least %s", c.AuditRetention, MinAuditRetention))
+	}
 	if c.MaxTenants < 0 {
 		errs = append(errs, errors.New("--max-tenants must not be negative"))
 	}
@@ -180,12 +215,23 @@ func (c Config) Validate() error {
 	if c.MaxConns < 1 {
 		errs = append(errs, errors.New("--max-conns must be at least 1"))
 	}
+	if c.MaxStoreInflight < 1 {
+		errs = append(errs, errors.New("--max-store-inflight must be at least 1"))
+	}
+	if c.StoreQueueTimeout < time.Millisecond {
+		errs = append(errs, fmt.Errorf("--store-queue-timeout %s: must be at least 1ms", c.StoreQueueTimeout))
+	}
 	if c.IdleTimeout <= 0 || c.RequestTimeout <= 0 || c.StoreTimeout <= 0 {
 		errs = append(errs, errors.New("--idle-timeout, --request-timeout and --store-timeout must be positive"))
 	}
 	for _, l := range c.SSHListen {
 		if a, err := rpc.ParseAddr(l); err != nil || a.Network != "tcp" || a.TLS {
 			errs = append(errs, fmt.Errorf("--ssh-listen %q: want tcp://host:port", l))
+		}
+	}
+	if c.MetricsListen != "" {
+		if a, err := rpc.ParseAddr(c.MetricsListen); err != nil || a.TLS {
+			errs = append(errs, fmt.Errorf("--metrics-listen %q: want tcp://host:port or unix:///path", c.MetricsListen))
 		}
 	}
 	if c.SSHMaxSessions < 1 {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/orgd/orgd/internal/auth"
 	"github.com/orgd/orgd/internal/embedded"
+	"github.com/orgd/orgd/internal/metrics"
 	"github.com/orgd/orgd/internal/mongo"
 	"github.com/orgd/orgd/internal/org"
 	"github.com/orgd/orgd/internal/server"
@@ -94,7 +95,7 @@ func OpenStore(ctx context.Context, cfg Config, log *slog.Logger, o Hooks) (*Sto
 	s, err := mongo.Open(ctx, opts)
 	if err == nil && st.engine != nil {
 		err = st.engine.IndexIDs(ctx, s.Database(), mongo.OrganizationsCollection, mongo.ClaimsCollection, mongo.OperatorsCollection,
-			mongo.MembersCollection, mongo.KeysCollection, mongo.RevocationsCollection, mongo.MetaCollection)
+			mongo.MembersCollection, mongo.KeysCollection, mongo.RevocationsCollection, mongo.MetaCollection, mongo.AuditCollection)
 		if err != nil {
 			_ = s.Close(context.WithoutCancel(ctx))
 		}
@@ -163,6 +164,11 @@ type Daemon struct {
 	sshListeners []net.Listener
 	sshAddrs     []string
 
+	metrics         *metrics.Metrics // nil unless --metrics-listen
+	metricsServer   *metrics.Server
+	metricsListener net.Listener
+	metricsAddr     string
+
 	stopBackground context.CancelFunc
 	background     sync.WaitGroup
 	serveErr       chan error
@@ -205,6 +211,13 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, o Hooks) (_ *Daemo
 	if err != nil {
 		return nil, err
 	}
+	if cfg.QueueTimeout() < cfg.StoreQueueTimeout {
+		log.Warn("--store-queue-timeout is cut to half of --request-timeout", "store_queue_timeout", cfg.QueueTimeout(), "request_timeout", cfg.RequestTimeout)
+	}
+	hasher.SetMaxWait(cfg.QueueTimeout())
+	if cfg.BcryptSlots > 0 {
+		hasher.SetSlots(cfg.BcryptSlots)
+	}
 	var tlsConfig *tls.Config
 	if cfg.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
@@ -230,17 +243,25 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, o Hooks) (_ *Daemo
 	// several times the directory's size. It goes back to the system now
 	// rather than stay resident while orgd idles.
 	debug.FreeOSMemory()
-	d.svc = org.NewService(d.store, d.store.Directory, d.store.Events, hasher, auth.NewSigner(key, cfg.TokenTTL), auth.NewThrottle(),
+	var store org.Store = d.store
+	if cfg.MetricsListen != "" {
+		d.metrics = metrics.New(metrics.Options{Version: cfg.Version})
+		store = meteredStore{Store: d.store, m: d.metrics}
+	}
+	d.svc = org.NewService(store, d.store.Directory, d.store.Events, hasher, auth.NewSigner(key, cfg.TokenTTL), auth.NewThrottle(),
 		org.Config{AllowSignup: cfg.AllowSignup, MaxTenants: cfg.MaxTenants}, log)
 	d.svc.ProbeStore(ctx, cfg.StoreTimeout)
 
 	d.srv, err = server.New(d.svc, server.Config{
-		MaxConns:        cfg.MaxConns,
-		MaxMessageBytes: cfg.MaxMessageBytes,
-		IdleTimeout:     cfg.IdleTimeout,
-		RequestTimeout:  cfg.RequestTimeout,
-		Version:         cfg.Version,
-		Logger:          log.With("component", "server"),
+		MaxConns:          cfg.MaxConns,
+		MaxMessageBytes:   cfg.MaxMessageBytes,
+		IdleTimeout:       cfg.IdleTimeout,
+		RequestTimeout:    cfg.RequestTimeout,
+		MaxStoreInflight:  cfg.MaxStoreInflight,
+		StoreQueueTimeout: cfg.QueueTimeout(),
+		Version:           cfg.Version,
+		Logger:            log.With("component", "server"),
+		Metrics:           d.metrics,
 	})
 	if err != nil {
 		return nil, err
@@ -266,9 +287,10 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, o Hooks) (_ *Daemo
 
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	d.stopBackground = cancel
-	d.background.Add(2)
+	d.background.Add(3)
 	go func() { defer d.background.Done(); d.store.Run(bg) }()
 	go func() { defer d.background.Done(); d.svc.WatchStore(bg, time.Second, cfg.StoreTimeout) }()
+	go func() { defer d.background.Done(); d.store.RunAuditRetention(bg, cfg.AuditRetention) }()
 	for _, ln := range d.listeners {
 		go func() {
 			if err := d.srv.Serve(ln); !errors.Is(err, server.ErrServerClosed) {
@@ -278,6 +300,11 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, o Hooks) (_ *Daemo
 	}
 	if len(cfg.SSHListen) > 0 {
 		if err := d.startSSH(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.MetricsListen != "" {
+		if err := d.startMetrics(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -347,6 +374,8 @@ func (d *Daemon) Close(ctx context.Context) error {
 			ln.Close()
 		}
 	}
+	// Metrics go last, so that a scrape still sees the requests drain.
+	errs = append(errs, d.stopMetrics(ctx))
 	if d.stopBackground != nil {
 		d.stopBackground()
 		d.background.Wait()

@@ -74,11 +74,12 @@ func TestStoreOutageFailsFastAndRecovers(t *testing.T) {
 
 // outageWorker makes changes to organizations of its own until stop is
 // closed, through a store that goes away and comes back. A change that
-// fails with -32050 joins uncertain, and the worker goes on with a new
-// organization: how that change ends is up to orgd's repair. It returns
-// the slowest -32050.
+// fails saying it did nothing (-32050, -32053) joins nothing; one whose
+// outcome is unknown (-32052) joins uncertain: how it ends is up to orgd's
+// repair. Either way the worker goes on with a new organization. It
+// returns the slowest failure.
 func outageWorker(ctx context.Context, t *testing.T, c *rpc.Client, op string, rng *rand.Rand, prefix string,
-	m *crashModel, stop <-chan struct{}, uncertain *[]*crashOp) (slowest time.Duration, failed int) {
+	m *crashModel, stop <-chan struct{}, nothing, uncertain *[]*crashOp) (slowest time.Duration, failed int) {
 	var current string
 	for k := 0; ; k++ {
 		select {
@@ -98,10 +99,14 @@ func outageWorker(ctx context.Context, t *testing.T, c *rpc.Client, op string, r
 				t.Errorf("%s %q: %v", o.kind, o.name, err)
 				return slowest, failed
 			}
-		case rpc.CodeStoreUnavailable:
+		case rpc.CodeStoreUnavailable, rpc.CodeBusy, rpc.CodeOutcomeUnknown:
 			slowest = max(slowest, time.Since(start))
 			failed++
-			*uncertain = append(*uncertain, &o)
+			if rpc.ErrorCode(err) == rpc.CodeOutcomeUnknown {
+				*uncertain = append(*uncertain, &o)
+			} else {
+				*nothing = append(*nothing, &o)
+			}
 			current = ""
 			// Some pause, as a client that was told the store is down.
 			time.Sleep(20 * time.Millisecond)
@@ -114,9 +119,11 @@ func outageWorker(ctx context.Context, t *testing.T, c *rpc.Client, op string, r
 
 // TestStoreKilledMidLoadLeavesNothingHalfDone kills the store's process
 // (SIGKILL) while clients create, rename, delete and insert documents, and
-// starts it again: every change fails fast with -32050 or succeeds,
+// starts it again: every change fails fast (with -32050, -32053 or -32052)
+// or succeeds,
 // system.health reports the outage, orgd recovers on its own, and once it
-// has, every acknowledged change is there, every failed one is whole one
+// has, every acknowledged change is there, none that was answered "did
+// nothing" took effect, every one whose outcome was unknown is whole one
 // way or the other, no organization is left in a transitional state, and
 // orgd check is clean.
 func TestStoreKilledMidLoadLeavesNothingHalfDone(t *testing.T) {
@@ -142,6 +149,7 @@ func TestStoreKilledMidLoadLeavesNothingHalfDone(t *testing.T) {
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	uncertain := make([][]*crashOp, workers)
+	nothing := make([][]*crashOp, workers)
 	slowest := make([]time.Duration, workers)
 	failed := make([]int, workers)
 	for w := range workers {
@@ -149,7 +157,7 @@ func TestStoreKilledMidLoadLeavesNothingHalfDone(t *testing.T) {
 		wc := &rpc.Client{Addr: d.Addr}
 		defer wc.Close()
 		wg.Go(func() {
-			slowest[w], failed[w] = outageWorker(ctxT(t), t, wc, op, rng, fmt.Sprintf("W%d", w), m, stop, &uncertain[w])
+			slowest[w], failed[w] = outageWorker(ctxT(t), t, wc, op, rng, fmt.Sprintf("W%d", w), m, stop, &nothing[w], &uncertain[w])
 		})
 	}
 	time.Sleep(time.Second)
@@ -174,7 +182,7 @@ func TestStoreKilledMidLoadLeavesNothingHalfDone(t *testing.T) {
 		worst = max(worst, slowest[w])
 		fails += failed[w]
 	}
-	t.Logf("%d changes acknowledged, %d failed with -32050, the slowest of those after %s", m.acked, fails, worst.Round(time.Millisecond))
+	t.Logf("%d changes acknowledged, %d failed, the slowest of those after %s", m.acked, fails, worst.Round(time.Millisecond))
 	if fails == 0 {
 		t.Error("no change failed: the outage did not happen under load")
 	}
@@ -190,19 +198,26 @@ func TestStoreKilledMidLoadLeavesNothingHalfDone(t *testing.T) {
 		problems, err := d.Store().Check(ctxT(t))
 		return err == nil && len(problems) == 0
 	})
-	// The contract says a -32050 did nothing; a change whose store went
-	// away after its commit point is finished by the repair instead, so
-	// count those.
-	tookEffect := 0
-	for _, us := range uncertain {
-		for _, o := range us {
+	// A -32050 or -32053 did nothing; a -32052 may have, and the repair
+	// finished or rolled it back.
+	for _, ns := range nothing {
+		for _, o := range ns {
 			if settle(t, c, op, o, m) {
-				tookEffect++
-				t.Logf("%s %q (%d documents) failed with -32050 but took effect", o.kind, o.name, o.docs)
+				t.Errorf("%s %q was answered that it did nothing, but took effect", o.kind, o.name)
 			}
 		}
 	}
-	t.Logf("of the %d changes that failed with -32050, %d took effect after all (finished by the repair)", fails, tookEffect)
+	tookEffect, unknown := 0, 0
+	for _, us := range uncertain {
+		for _, o := range us {
+			unknown++
+			if settle(t, c, op, o, m) {
+				tookEffect++
+				t.Logf("%s %q (%d documents) had an unknown outcome and took effect", o.kind, o.name, o.docs)
+			}
+		}
+	}
+	t.Logf("of the %d changes whose outcome was unknown (-32052), %d took effect (finished by the repair)", unknown, tookEffect)
 	verifyCrashModel(t, c, op, m)
 	checkClean(t, d)
 }

@@ -7,15 +7,27 @@ import (
 	"github.com/orgd/orgd/internal/mongo"
 )
 
-func TestReserveProcessorAddsOneAndPutsItBack(t *testing.T) {
+func TestReserveProcessorsLeavesAPForEachStoreConnectionAndForRequests(t *testing.T) {
 	before := runtime.GOMAXPROCS(0)
-	restore := ReserveProcessor()
-	if got := runtime.GOMAXPROCS(0); got != before+1 {
-		t.Errorf("GOMAXPROCS is %d, want %d", got, before+1)
-	}
-	restore()
-	if got := runtime.GOMAXPROCS(0); got != before {
-		t.Errorf("after restore GOMAXPROCS is %d, want %d", got, before)
+	for _, tc := range []struct {
+		what  string
+		cfg   Config
+		extra int
+	}{
+		{"embedded", Config{}, embeddedConns + embeddedDataConns + 1},
+		{"MongoDB", Config{MongoURI: "mongodb://db.example:27017"}, 1},
+	} {
+		cores, restore := ReserveProcessors(tc.cfg)
+		if cores != before {
+			t.Errorf("%s: ReserveProcessors says %d cores, want GOMAXPROCS's %d", tc.what, cores, before)
+		}
+		if got := runtime.GOMAXPROCS(0); got != before+tc.extra {
+			t.Errorf("%s: GOMAXPROCS is %d, want %d", tc.what, got, before+tc.extra)
+		}
+		restore()
+		if got := runtime.GOMAXPROCS(0); got != before {
+			t.Errorf("%s: after restore GOMAXPROCS is %d, want %d", tc.what, got, before)
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"net"
 	"strings"
 
+	"github.com/orgd/orgd/internal/metrics"
 	"github.com/orgd/orgd/internal/org"
 	"github.com/orgd/orgd/internal/sshd"
 	"github.com/orgd/orgd/rpc"
@@ -32,7 +33,7 @@ func (d *Daemon) startSSH(ctx context.Context) error {
 		CheckInterval:    d.cfg.RefreshInterval / 2,
 		Version:          d.cfg.Version,
 		Logger:           d.log.With("component", "ssh"),
-	}, sshAccounts{d.svc}, connect)
+	}, sshAccounts{svc: d.svc, metrics: d.metrics}, connect)
 	if err != nil {
 		return err
 	}
@@ -65,7 +66,12 @@ func (d *Daemon) SSHAddrs() []string { return d.sshAddrs }
 
 // sshAccounts answers the SSH server's questions about accounts from the
 // service: the same directory, tokens and rules as the JSON-RPC server's.
-type sshAccounts struct{ svc *org.Service }
+// A password login is auth.login itself, which the JSON-RPC server counts;
+// a key login is counted here.
+type sshAccounts struct {
+	svc     *org.Service
+	metrics *metrics.Metrics
+}
 
 func (a sshAccounts) KeyCanLogIn(fingerprint string) bool {
 	_, ok := a.svc.KeyHolder(fingerprint)
@@ -74,6 +80,12 @@ func (a sshAccounts) KeyCanLogIn(fingerprint string) bool {
 
 func (a sshAccounts) KeyLogin(ctx context.Context, fingerprint string) (rpc.Session, sshd.Account, error) {
 	sess, acct, err := a.svc.LoginKey(ctx, fingerprint)
+	switch code := org.ErrorCode(err); {
+	case err == nil:
+		a.metrics.Login(metrics.LoginSuccess)
+	case code == org.EUNAUTHENTICATED || code == org.ESUSPENDED:
+		a.metrics.Login(metrics.LoginFailure)
+	}
 	if err != nil {
 		return rpc.Session{}, sshd.Account{}, err
 	}

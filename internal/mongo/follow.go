@@ -198,8 +198,13 @@ func (s *Store) deadAfter() time.Duration {
 
 // Run keeps the store in order until ctx ends: every refresh interval it
 // beats its heart, follows other daemons' changes and reconciles abandoned
-// intents. Errors are logged; a store that is down is retried.
+// intents; at first it also reads the newest audit entries into memory
+// (an exclusive store). Errors are logged; a store that is down is
+// retried.
 func (s *Store) Run(ctx context.Context) {
+	var reading sync.WaitGroup
+	reading.Go(func() { s.fillRecent(ctx) })
+	defer reading.Wait()
 	if !s.exclusive {
 		var watching sync.WaitGroup
 		watching.Add(1)
@@ -253,5 +258,6 @@ func (s *Store) tick(ctx context.Context, n int) {
 	}
 	s.writeLogins(ctx)
 	s.writeKeyUses(ctx)
+	s.writeAuditHint(ctx)
 	s.forgetRevocations(ctx)
 }

@@ -376,6 +376,8 @@ func (s *Store) createCollection(ctx context.Context, database, name string) err
 // the main one): never across databases. A source that is gone while the
 // target exists means an earlier attempt did it already.
 func (s *Store) renameCollection(ctx context.Context, database, from, to string) error {
+	defer s.stats.forget(from)
+	defer s.stats.forget(to)
 	db := s.tenantDB(database, false)
 	cmd := bson.D{
 		{Key: "renameCollection", Value: db.Name() + "." + from},
@@ -414,6 +416,7 @@ func collectionExists(ctx context.Context, db *mongo.Database, name string) (boo
 // dropCollection drops the collection name of the database database ("" for
 // the main one), if it is there.
 func (s *Store) dropCollection(ctx context.Context, database, name string) error {
+	defer s.stats.forget(name)
 	err := s.tenantDB(database, false).Collection(name).Drop(ctx)
 	if err != nil && !isCode(err, codeNamespaceNotFound) {
 		return storeErr("drop collection "+name, err)
@@ -547,23 +550,31 @@ func (s *Store) finishDelete(ctx context.Context, d orgDoc) error {
 	return nil
 }
 
-// OrganizationStats implements org.Store, with collStats: the engine's own
-// figures, never a count of the documents.
+// OrganizationStats implements org.Store, with collStats on the
+// organization's collection in whichever database holds it: the engine's
+// own figures, never a count of the documents. They are kept a few
+// seconds (see stats.go), by collection: a collection's name is unique
+// across the databases, as its slug is.
 func (s *Store) OrganizationStats(ctx context.Context, id string) (org.Stats, error) {
 	o, ok := s.dir.Organization(id)
 	if !ok {
 		return org.Stats{}, org.Errorf(org.ENOTFOUND, "the organization no longer exists")
+	}
+	if st, ok := s.stats.get(o.Collection, time.Now()); ok {
+		return st, nil
 	}
 	var raw bson.Raw
 	err := s.tenantDB(o.Database, true).RunCommand(ctx, bson.D{{Key: "collStats", Value: o.Collection}}).Decode(&raw)
 	if err != nil {
 		return org.Stats{}, storeErr("collStats "+o.Collection, err)
 	}
-	return org.Stats{
+	st := org.Stats{
 		Documents: rawInt(raw, "count"),
 		SizeBytes: rawInt(raw, "size"),
 		Indexes:   rawInt(raw, "nindexes"),
-	}, nil
+	}
+	s.stats.put(o.Collection, st, time.Now())
+	return st, nil
 }
 
 // rawInt reads a number of any BSON numeric type.

@@ -144,6 +144,7 @@ type Store struct {
 
 	mu       sync.Mutex
 	tenants  map[string]*sync.RWMutex // by organization id; see tenant.go
+	stats    statsCache               // recent collStats figures; see stats.go
 	inflight map[string]int           // ids with a change under way in this process
 	suspects map[string]bool
 	// recordsRead is set once Reconcile has read the commit records.
@@ -165,6 +166,9 @@ type Store struct {
 	// keyUses the last uses of SSH keys, by fingerprint.
 	logins  map[string]time.Time
 	keyUses map[string]time.Time
+
+	// auditLog is what the store knows of the audit trail (audit.go).
+	auditLog auditTrail
 }
 
 var _ org.Store = (*Store)(nil)
@@ -194,7 +198,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.Exclusive {
 		snapshotFile = o.SnapshotFile
 	}
-	client, err := mongo.Connect(clientOptions(o.URI, o.ServerSelectionTimeout, o.Monitor, o.MaxConns))
+	client, err := mongo.Connect(clientOptions(o.URI, o.ServerSelectionTimeout, noteWrites(o.Monitor), o.MaxConns))
 	if err != nil {
 		return nil, fmt.Errorf("connect to store: %w", err)
 	}
@@ -202,7 +206,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	var dataClient *mongo.Client
 	data := db
 	if o.DataConns > 0 {
-		if dataClient, err = mongo.Connect(clientOptions(o.URI, o.ServerSelectionTimeout, o.Monitor, o.DataConns)); err != nil {
+		if dataClient, err = mongo.Connect(clientOptions(o.URI, o.ServerSelectionTimeout, noteWrites(o.Monitor), o.DataConns)); err != nil {
 			_ = client.Disconnect(context.WithoutCancel(ctx))
 			return nil, fmt.Errorf("connect to store: %w", err)
 		}
@@ -280,11 +284,16 @@ func clientOptions(uri string, timeout time.Duration, monitor *event.CommandMoni
 	return c
 }
 
-// Close closes the live cursors, stops following, writes the directory
-// snapshot when the store has one, and disconnects from the store. Call it
-// once nothing else uses the store.
+// Close closes the live cursors, writes how far the audit trail's numbers
+// went, writes the directory snapshot when the store has one, stops
+// following and disconnects from the store. Call it once nothing else
+// uses the store.
 func (s *Store) Close(ctx context.Context) error {
 	s.cursors.closeAll(ctx)
+	hctx, cancel := context.WithTimeout(ctx, time.Second)
+	s.writeAuditHint(hctx)
+	cancel()
+	// The snapshot's seal is the last thing written.
 	if s.snapshotFile != "" {
 		if err := s.writeSnapshot(ctx); err != nil {
 			s.log.Warn("no directory snapshot; the next start loads the directory from the store", "error", err)
@@ -324,21 +333,32 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // storeErr wraps a driver error with what was being done, marking the ones
-// that mean the store cannot be reached with org.ErrUnavailable.
+// that mean the store cannot be reached with org.ErrUnavailable, and those
+// that mean it did not answer in time with org.ErrStoreTimeout.
 func storeErr(doing string, err error) error {
-	if err == nil {
+	switch {
+	case err == nil:
 		return nil
-	}
-	if unreachable(err) {
+	case unreachable(err):
 		return fmt.Errorf("%s: %w: %w", doing, org.ErrUnavailable, err)
+	case timedOut(err):
+		return fmt.Errorf("%s: %w: %w", doing, org.ErrStoreTimeout, err)
 	}
 	return fmt.Errorf("%s: %w", doing, err)
 }
 
+// unreachable reports whether err means that no server could be reached:
+// none could be selected, or the connection failed, other than by a
+// timeout.
 func unreachable(err error) bool {
 	var sse topology.ServerSelectionError
-	return errors.As(err, &sse) || mongo.IsNetworkError(err) ||
-		(mongo.IsTimeout(err) && !errors.Is(err, context.Canceled))
+	return errors.As(err, &sse) || (mongo.IsNetworkError(err) && !mongo.IsTimeout(err))
+}
+
+// timedOut reports whether err means that the store did not answer in
+// time (the request's deadline, or a network timeout).
+func timedOut(err error) bool {
+	return mongo.IsTimeout(err) && !errors.Is(err, context.Canceled)
 }
 
 // errFailpoint wraps what the failpoint returns: a change stopped as by a

@@ -94,6 +94,9 @@ func (s *Store) tenant(ctx context.Context, id string, write bool, fn func(c *mo
 			return busy(cur)
 		}
 	}
+	if write {
+		defer s.stats.forget(o.Collection)
+	}
 	return fn(s.tenantDB(o.Database, true).Collection(o.Collection), o)
 }
 
@@ -200,7 +203,7 @@ func dataErr(doing, field string, err error) error {
 	if errors.As(err, &oe) {
 		return err
 	}
-	if unreachable(err) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if unreachable(err) || timedOut(err) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return storeErr(doing, err)
 	}
 	code, msg, _, ok := serverError(err)

@@ -151,10 +151,13 @@ func (s *Store) upgradeOne(ctx context.Context, d orgDoc, record bool) error {
 	case err != nil:
 		return err
 	case holder == d.ID:
-		if err := s.release(ctx, key, d.ID); err != nil {
+		// In one write: a kill between a release and a claim would leave
+		// the email unclaimed.
+		if holder, err := s.handOver(ctx, key, d.ID, a.ID, "account"); err != nil {
 			return err
+		} else if holder != a.ID {
+			return fmt.Errorf("the email %s of its admin is claimed by %s", a.Email, holder)
 		}
-		fallthrough
 	case holder == "":
 		if holder, err := s.claim(ctx, key, a.ID, "account"); err != nil {
 			return err

@@ -59,6 +59,7 @@ func (s *Service) InsertDocuments(ctx context.Context, p *Principal, orgName str
 			return nil, err
 		}
 	}
+	noteOrganization(ctx, o.ID)
 	return s.store.InsertDocuments(ctx, o.ID, docs)
 }
 
@@ -140,6 +141,7 @@ func (s *Service) UpdateDocuments(ctx context.Context, p *Principal, orgName str
 	if u.Update, err = parseUpdate(r.Update, r.Replace); err != nil {
 		return UpdateResult{}, err
 	}
+	noteOrganization(ctx, o.ID)
 	return s.store.UpdateDocuments(ctx, o.ID, u)
 }
 
@@ -166,6 +168,7 @@ func (s *Service) DeleteDocuments(ctx context.Context, p *Principal, orgName str
 			return 0, Invalidf("all", "required", "an empty filter selects every document: to delete them all, pass all: true as well")
 		}
 	}
+	noteOrganization(ctx, o.ID)
 	n, err := s.store.DeleteDocuments(ctx, o.ID, f, many)
 	if err != nil {
 		return 0, err
@@ -204,6 +207,7 @@ func (s *Service) CreateIndex(ctx context.Context, p *Principal, orgName string,
 	if len(name) > 128 {
 		return "", Invalidf("name", "too_long", "name has %d bytes; at most 128 are allowed", len(name))
 	}
+	noteOrganization(ctx, o.ID)
 	made, err := s.store.CreateIndex(ctx, o.ID, Index{Name: name, Keys: k, Unique: unique})
 	if err != nil {
 		return "", err
@@ -227,6 +231,7 @@ func (s *Service) DropIndex(ctx context.Context, p *Principal, orgName, name str
 	case "*":
 		return Invalidf("name", "invalid", "name one index to drop; * (every index) is not accepted")
 	}
+	noteOrganization(ctx, o.ID)
 	if err := s.store.DropIndex(ctx, o.ID, name); err != nil {
 		return err
 	}

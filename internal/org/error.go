@@ -17,6 +17,8 @@ const (
 	ETHROTTLED       = "throttled"       // too many failed logins; RetryAfter says how long to wait
 	ESUSPENDED       = "suspended"       // the caller's organization, or the one named, is suspended
 	EUNAVAILABLE     = "unavailable"     // the store cannot be reached; the request did nothing
+	EBUSY            = "busy"            // refused before anything was done: the store is saturated; RetryAfter says when to retry
+	EUNCERTAIN       = "uncertain"       // the store stopped answering after the change was sent: it may have happened
 	EINTERNAL        = "internal"        // a bug or an unexpected store answer
 )
 
@@ -35,8 +37,11 @@ type Error struct {
 	// Operator names a query or update operator that is refused (EINVALID),
 	// e.g. "$where".
 	Operator string
-	// RetryAfter is set for ETHROTTLED.
+	// RetryAfter is set for ETHROTTLED and EBUSY.
 	RetryAfter time.Duration
+	// State is the organization's state as orgd knows it, for
+	// EUNCERTAIN (Existing then names the organization).
+	State string
 }
 
 func (e *Error) Error() string {
@@ -82,6 +87,11 @@ func ErrorMessage(err error) string {
 // ErrUnavailable marks store errors that mean the store cannot be reached.
 // Stores wrap it; the service and transports test for it with errors.Is.
 var ErrUnavailable = &Error{Code: EUNAVAILABLE, Message: "the store cannot be reached; the request did nothing"}
+
+// ErrStoreTimeout marks store errors that mean the store did not answer in
+// time: it may be slow rather than down, and a write may have reached it.
+// Service.Explain turns it into the answer that says which.
+var ErrStoreTimeout = errors.New("the store did not answer in time")
 
 // errNotFound is what callers get for anything they may not see.
 func errNotFound(name string) *Error {

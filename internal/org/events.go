@@ -9,8 +9,9 @@ const SubscriptionBuffer = 256
 
 // Events fans organization events out to subscribers. Publish never blocks.
 type Events struct {
-	mu   sync.Mutex
-	subs map[*Subscription]struct{}
+	mu      sync.Mutex
+	subs    map[*Subscription]struct{}
+	dropped int64
 }
 
 // Subscription receives the events its filter accepts on C. C is closed when
@@ -52,6 +53,7 @@ func (h *Events) Publish(ev Event) {
 		case s.c <- ev:
 		default:
 			s.overflowed = true
+			h.dropped++
 			delete(h.subs, s)
 			close(s.c)
 		}
@@ -82,4 +84,12 @@ func (h *Events) Subscribers() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return len(h.subs)
+}
+
+// Dropped returns how many subscriptions have ended because their
+// subscriber fell behind, since the hub was made.
+func (h *Events) Dropped() int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.dropped
 }

@@ -103,6 +103,15 @@ func TestEventsDropSlowSubscribers(t *testing.T) {
 			t.Fatal("Overflowed is false")
 		}
 	})
+	t.Run("Dropped counts it, and Close does not count as a drop", func(t *testing.T) {
+		if n := h.Dropped(); n != 1 {
+			t.Fatalf("Dropped = %d, want 1", n)
+		}
+		h.Subscribe(nil).Close()
+		if n := h.Dropped(); n != 1 {
+			t.Fatalf("Dropped = %d after a Close, want 1", n)
+		}
+	})
 	t.Run("events a filter refuses do not count against the buffer", func(t *testing.T) {
 		h.Publish(event(org.EventUpdated, "rare"))
 		if evs := drain(t, filtered); len(evs) != 1 {

@@ -51,6 +51,17 @@ func (s *Service) ProbeStore(ctx context.Context, timeout time.Duration) StoreHe
 	return h
 }
 
+// storeDown records that a request found the store out of reach, as a
+// failed probe would; the next probe says when it is back.
+func (s *Service) storeDown() {
+	s.health.mu.Lock()
+	defer s.health.mu.Unlock()
+	if s.health.last.OK {
+		s.log.Warn("store unreachable (a request could not reach it)")
+	}
+	s.health.last.OK, s.health.last.Checked = false, time.Now()
+}
+
 // WatchStore probes the store every interval until ctx ends.
 func (s *Service) WatchStore(ctx context.Context, interval, timeout time.Duration) {
 	s.ProbeStore(ctx, timeout)

@@ -71,6 +71,9 @@ func (s *Service) Login(ctx context.Context, email, password string, peer Peer) 
 		hash = acct.PasswordHash
 	}
 	ok, err := s.hasher.Compare(ctx, hash, password)
+	if errors.Is(err, auth.ErrBusy) {
+		return Session{}, busyHashing(err)
+	}
 	if err != nil {
 		return Session{}, fmt.Errorf("login: %w", err)
 	}
@@ -232,6 +235,7 @@ func (s *Service) CreateOrganization(ctx context.Context, p *Principal, c Organi
 		ID: NewID(), Email: email, Role: RoleAdmin, OrgID: o.ID, State: StateActive,
 		PasswordHash: hash, CredVersion: 1, CreatedAt: now, UpdatedAt: now,
 	}
+	noteOrganization(ctx, o.ID)
 	o, err = s.store.CreateOrganization(ctx, o, admin)
 	if err != nil {
 		return Organization{}, err
@@ -376,6 +380,7 @@ func (s *Service) UpdateOrganization(ctx context.Context, p *Principal, name str
 		}
 	}
 	if c.Name != "" || c.Labels != nil {
+		noteOrganization(ctx, o.ID)
 		if o, err = s.store.UpdateOrganization(ctx, o.ID, c); err != nil {
 			return Organization{}, err
 		}
@@ -425,6 +430,7 @@ func (s *Service) DeleteOrganization(ctx context.Context, p *Principal, name, co
 	case !o.State.Settled():
 		return busy(o)
 	}
+	noteOrganization(ctx, o.ID)
 	if err := s.store.DeleteOrganization(ctx, o.ID); err != nil {
 		return err
 	}

@@ -71,6 +71,9 @@ func (s untouchedStore) OrganizationStats(context.Context, string) (org.Stats, e
 }
 func (untouchedStore) Ping(context.Context) error              { return nil }
 func (s untouchedStore) Audit(context.Context, org.AuditEntry) { _ = s.called("audit") }
+func (s untouchedStore) ListAudit(context.Context, org.AuditQuery) (org.AuditPage, error) {
+	return org.AuditPage{}, s.called("list the audit trail")
+}
 func (s untouchedStore) InsertDocuments(context.Context, string, []document.Document) ([]document.Value, error) {
 	return nil, s.called("insert documents")
 }

@@ -96,6 +96,13 @@ type Store interface {
 	// logged, never returned to the caller of the change.
 	Audit(ctx context.Context, e AuditEntry)
 
+	// ListAudit returns a page of the audit trail, newest first: the
+	// entries q.Match selects, from q.Cursor on (the newest when empty).
+	// It reads a bounded number of entries per call, so a page may come
+	// back short with a NextCursor to go on from. EINVALID with Field
+	// "cursor" for a cursor it did not give out.
+	ListAudit(ctx context.Context, q AuditQuery) (AuditPage, error)
+
 	DocumentStore
 }
 
@@ -176,6 +183,8 @@ const (
 // AuditEntry is one line of the audit trail. It has no field for a
 // password, a hash or a token.
 type AuditEntry struct {
+	// ID is the store's id of the entry, set when it is read back.
+	ID string
 	At time.Time
 	// Actor is the account id of who did it, ActorEmail its email, Role
 	// its role; empty for a change by orgd itself or by an anonymous

@@ -38,6 +38,7 @@ func (s *Service) SuspendOrganization(ctx context.Context, p *Principal, name, r
 	default:
 		return Organization{}, busy(o)
 	}
+	noteOrganization(ctx, o.ID)
 	if o, err = s.store.SuspendOrganization(ctx, o.ID, s.now().UTC(), reason); err != nil {
 		return Organization{}, err
 	}
@@ -58,6 +59,7 @@ func (s *Service) ResumeOrganization(ctx context.Context, p *Principal, name str
 	if o.State != StateSuspended {
 		return Organization{}, &Error{Code: ECONFLICT, Reason: "not_suspended", Message: o.Name + " is not suspended"}
 	}
+	noteOrganization(ctx, o.ID)
 	if o, err = s.store.ResumeOrganization(ctx, o.ID); err != nil {
 		return Organization{}, err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sourcegraph/jsonrpc2"
 
+	"github.com/orgd/orgd/internal/metrics"
 	"github.com/orgd/orgd/internal/org"
 )
 
@@ -18,11 +19,14 @@ var errTooManyFiles = syscall.EMFILE
 
 // conn is one client connection.
 type conn struct {
-	srv    *Server
-	nc     net.Conn
-	peer   org.Peer
-	stream *lineStream
-	rpc    *jsonrpc2.Conn
+	srv  *Server
+	nc   net.Conn
+	peer org.Peer
+	// listener records the connection's opening and end; nil records
+	// nothing.
+	listener *metrics.Listener
+	stream   *lineStream
+	rpc      *jsonrpc2.Conn
 	// ctx is the connection's context, the library's parent: it ends when
 	// the connection does.
 	ctx    context.Context
@@ -36,8 +40,8 @@ type conn struct {
 	sub *subscription
 }
 
-func (s *Server) accept(nc net.Conn) {
-	s.acceptAs(nc, peerOf(nc))
+func (s *Server) accept(nc net.Conn, listener *metrics.Listener) {
+	s.acceptAs(nc, peerOf(nc), listener)
 }
 
 // ServeConn serves the JSON-RPC API on nc, a connection made in this
@@ -46,17 +50,18 @@ func (s *Server) accept(nc net.Conn) {
 // client's do. It returns at once; the connection is served until either
 // end closes it, and counts towards --max-conns.
 func (s *Server) ServeConn(nc net.Conn, peer org.Peer) {
-	s.acceptAs(nc, peer)
+	s.acceptAs(nc, peer, s.rec.inProcess)
 }
 
-func (s *Server) acceptAs(nc net.Conn, peer org.Peer) {
-	c := &conn{srv: s, nc: nc, peer: peer, slots: make(chan struct{}, s.cfg.MaxInflight)}
+func (s *Server) acceptAs(nc net.Conn, peer org.Peer, listener *metrics.Listener) {
+	c := &conn{srv: s, nc: nc, peer: peer, listener: listener, slots: make(chan struct{}, s.cfg.MaxInflight)}
 	st := newLineStream(nc, s.cfg.MaxMessageBytes, s.cfg.IdleTimeout, s.cfg.RequestTimeout)
 	st.keepParams = true
 	st.busy = func() bool { return c.active.Load() > 0 }
 	st.waitIdle = c.inflight.Wait
 	st.hungUp = hangupProbe(nc)
 	st.onBad = func(code int, reason string) {
+		s.rec.other.Count(int64(code))
 		s.log.Debug("bad request line", "peer", c.peer.Key, "code", code, "reason", reason)
 	}
 	st.serveInline = c.serveInline
@@ -76,6 +81,7 @@ func (s *Server) acceptAs(nc net.Conn, peer org.Peer) {
 	s.conns[c] = struct{}{}
 	s.connWG.Add(1)
 	s.mu.Unlock()
+	listener.Opened()
 
 	c.ctx, c.cancel = context.WithCancel(s.base)
 	c.rpc = jsonrpc2.NewConn(c.ctx, st, c, jsonrpc2.SetLogger(log.New(io.Discard, "", 0)))
@@ -98,6 +104,7 @@ func (c *conn) wait() {
 	s.mu.Lock()
 	delete(s.conns, c)
 	s.mu.Unlock()
+	c.listener.Closed()
 	s.connWG.Done()
 	s.log.Debug("connection closed", "peer", c.peer.Key)
 }

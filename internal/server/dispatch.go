@@ -15,6 +15,7 @@ import (
 
 	"github.com/sourcegraph/jsonrpc2"
 
+	"github.com/orgd/orgd/internal/metrics"
 	"github.com/orgd/orgd/internal/org"
 	"github.com/orgd/orgd/rpc"
 )
@@ -35,11 +36,18 @@ type route struct {
 	// reading goroutine (see conn.serveInline). They send no
 	// notifications.
 	inline bool
+	// store is set for methods that do store work: they are admitted
+	// through the bounded queue (admission.go). Every method that is not
+	// served inline does, but for those marked withoutStore.
+	store        bool
+	withoutStore bool
 	// errors are the codes the method may return, besides -32602/-32603.
 	errors []int64
 	// notifies names the notification the method leads to, if any.
 	notifies *notification
 	call     func(ctx context.Context, c *call, raw json.RawMessage) (any, error)
+	// stats records the method's requests; nil without metrics.
+	stats *metrics.Method
 }
 
 type notification struct {
@@ -88,6 +96,14 @@ func (r route) withErrors(codes ...int64) route {
 
 func (r route) fromMemory() route {
 	r.inline = true
+	return r
+}
+
+// noStoreWork marks a method that is not served inline but does no store
+// work of its own (a login's bcrypt has its own bound): it is not
+// admitted through the store queue.
+func (r route) noStoreWork() route {
+	r.withoutStore = true
 	return r
 }
 
@@ -185,13 +201,21 @@ func jsonField(f reflect.StructField) (name string, required bool) {
 
 // serve answers one request, whose params ReadObject kept or the library
 // decoded (see lineStream.params).
+//
+// It is the one place where requests are counted and timed, whichever way
+// they came (inline or through the library), whatever their outcome.
 func (s *Server) serve(ctx context.Context, c *conn, jc *jsonrpc2.Conn, req *jsonrpc2.Request, params json.RawMessage, perr error) {
+	r := s.methods[req.Method]
+	stats := s.rec.other
+	if r != nil {
+		stats = r.stats
+	}
 	debug := s.log.Enabled(ctx, slog.LevelDebug)
 	var start time.Time
-	if debug {
+	if debug || stats != nil {
 		start = time.Now()
 	}
-	if r := s.methods[req.Method]; r == nil || !r.inline {
+	if r == nil || !r.inline {
 		// Methods served inline wait on nothing: a deadline would only
 		// cost a timer.
 		var cancel context.CancelFunc
@@ -203,7 +227,7 @@ func (s *Server) serve(ctx context.Context, c *conn, jc *jsonrpc2.Conn, req *jso
 	var encoded json.RawMessage
 	err := perr
 	if err == nil {
-		result, err = s.dispatch(ctx, cl, req.Method, params)
+		result, err = s.dispatch(ctx, cl, r, req.Method, params)
 	}
 	if err == nil && !req.Notif {
 		if encoded, err = encodeResult(result); err != nil {
@@ -213,7 +237,7 @@ func (s *Server) serve(ctx context.Context, c *conn, jc *jsonrpc2.Conn, req *jso
 	var code int64
 	var rpcErr *jsonrpc2.Error
 	if err != nil {
-		rpcErr = s.toRPCError(req.Method, err)
+		rpcErr = s.toRPCError(req.Method, req.ID.String(), err)
 		code = rpcErr.Code
 	}
 	if !req.Notif {
@@ -222,29 +246,47 @@ func (s *Server) serve(ctx context.Context, c *conn, jc *jsonrpc2.Conn, req *jso
 			f()
 		}
 	}
+	if stats != nil {
+		s.rec.done(req.Method, stats, code, time.Since(start))
+	}
 	if debug {
 		s.log.Debug("request", "method", req.Method, "id", req.ID.String(), "notification", req.Notif,
 			"peer", c.peer.Key, "duration", time.Since(start), "code", code)
 	}
 }
 
-func (s *Server) dispatch(ctx context.Context, c *call, method string, params json.RawMessage) (result any, err error) {
+// dispatch calls r, the route of method (nil when orgd serves no such
+// method).
+func (s *Server) dispatch(ctx context.Context, c *call, r *route, method string, params json.RawMessage) (result any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			s.log.Error("panic serving a request", "method", method, "panic", p, "stack", string(debug.Stack()))
 			result, err = nil, fmt.Errorf("panic: %v", p)
 		}
 	}()
-	r, ok := s.methods[method]
-	if !ok {
+	if r == nil {
 		return nil, &rpc.Error{Code: rpc.CodeMethodNotFound, Message: fmt.Sprintf("method not found: %q; rpc.discover lists them", method)}
 	}
-	return r.call(ctx, c, params)
+	if !r.store {
+		return r.call(ctx, c, params)
+	}
+	// Store work waits for its turn in the bounded queue, and its failure
+	// is answered with what it did: nothing (-32053, -32050) or maybe
+	// something (-32052).
+	ctx, writes := org.TrackWrites(ctx)
+	release, err := s.admission.admit(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	result, err = r.call(ctx, c, params)
+	return result, s.svc.Explain(err, writes, s.admission.retryAfter())
 }
 
 // toRPCError maps an error to its JSON-RPC code, once, at the edge.
-// Internal errors are logged and reach the client only as "internal error".
-func (s *Server) toRPCError(method string, err error) *jsonrpc2.Error {
+// Internal errors are logged, with their cause and the request's id, and
+// reach the client only as "internal error".
+func (s *Server) toRPCError(method, id string, err error) *jsonrpc2.Error {
 	var re *rpc.Error
 	if errors.As(err, &re) {
 		return jsonError(re)
@@ -288,7 +330,15 @@ func (s *Server) toRPCError(method string, err error) *jsonrpc2.Error {
 		e.Data = &rpc.ErrorData{RetryAfterS: max(1, int((oe.RetryAfter+time.Second-1)/time.Second))}
 	case org.EUNAVAILABLE:
 		e.Code = rpc.CodeStoreUnavailable
-		s.log.Warn("store unavailable", "method", method, "error", err)
+		s.log.Warn("store unavailable", "method", method, "id", id, "error", err)
+	case org.EBUSY:
+		e.Code = rpc.CodeBusy
+		e.Data = &rpc.ErrorData{RetryAfterMS: max(1, int(oe.RetryAfter.Milliseconds()))}
+		s.log.Debug("busy: request refused", "method", method, "id", id, "error", err)
+	case org.EUNCERTAIN:
+		e.Code = rpc.CodeOutcomeUnknown
+		e.Data = &rpc.ErrorData{Existing: oe.Existing, State: oe.State}
+		s.log.Warn("a change's outcome is unknown: the store stopped answering after it was sent", "method", method, "id", id, "error", err)
 	default:
 		e.Code = rpc.CodeInternalError
 		switch {
@@ -296,9 +346,8 @@ func (s *Server) toRPCError(method string, err error) *jsonrpc2.Error {
 			e.Message = "the request took longer than --request-timeout"
 		case errors.Is(err, context.Canceled):
 			e.Message = "the request was cancelled"
-		default:
-			s.log.Error("internal error", "method", method, "error", err)
 		}
+		s.log.Error("internal error", "method", method, "id", id, "error", err)
 	}
 	return jsonError(e)
 }

@@ -146,6 +146,10 @@ func TestErrorMapping(t *testing.T) {
 		{"throttling asks for at least a second", &org.Error{Code: org.ETHROTTLED, RetryAfter: time.Millisecond, Message: "wait"}, rpc.CodeTooManyAttempts, "",
 			&rpc.ErrorData{RetryAfterS: 1}},
 		{"an unreachable store is -32050", fmt.Errorf("insert: %w: connection refused", org.ErrUnavailable), rpc.CodeStoreUnavailable, org.ErrUnavailable.Message, nil},
+		{"busy is -32053 with the wait in milliseconds", fmt.Errorf("x: %w", org.ErrBusy(1500*time.Millisecond, "queue full")), rpc.CodeBusy, "",
+			&rpc.ErrorData{RetryAfterMS: 1500}},
+		{"an unknown outcome is -32052 with the organization's state", &org.Error{Code: org.EUNCERTAIN, State: "renaming", Existing: "Acme", Message: "may have happened"},
+			rpc.CodeOutcomeUnknown, "", &rpc.ErrorData{Existing: "Acme", State: "renaming"}},
 		{"an internal error tells nothing of itself", errors.New("mongo: secret internals at 10.0.0.1"), rpc.CodeInternalError, "internal error", nil},
 		{"an internal domain error tells nothing of itself", org.Errorf(org.EINTERNAL, "secret internals"), rpc.CodeInternalError, "internal error", nil},
 		{"a deadline says the request took too long", fmt.Errorf("store: %w", context.DeadlineExceeded), rpc.CodeInternalError, "the request took longer than --request-timeout", nil},
@@ -155,7 +159,7 @@ func TestErrorMapping(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			je := s.toRPCError("test.method", tt.err)
+			je := s.toRPCError("test.method", "1", tt.err)
 			if je.Code != tt.code {
 				t.Fatalf("code %d, want %d", je.Code, tt.code)
 			}

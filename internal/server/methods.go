@@ -14,7 +14,7 @@ import (
 // routes is the method table: every method orgd serves, in the order
 // rpc.discover lists them.
 func (s *Server) routes() []route {
-	return slices.Concat(s.orgRoutes(), s.accountRoutes(), s.keyRoutes(), s.dataRoutes(), s.systemRoutes())
+	return slices.Concat(s.orgRoutes(), s.accountRoutes(), s.keyRoutes(), s.dataRoutes(), s.auditRoutes(), s.systemRoutes())
 }
 
 // authenticate checks a token and says who holds it, noting the
@@ -34,7 +34,7 @@ func (s *Server) orgRoutes() []route {
 		method(rpc.MethodAuthLogin, "Log in with email and password; returns a token.", s.authLogin).
 			describedAs("Unknown emails and wrong passwords get the same -32001 after about the same time. "+
 				"After 5 failures for one email, or 20 from one peer, within 15 minutes: -32029 with data.retry_after_s.").
-			withErrors(rpc.CodeUnauthenticated, rpc.CodeTooManyAttempts, rpc.CodeSuspended, rpc.CodeStoreUnavailable),
+			withErrors(rpc.CodeUnauthenticated, rpc.CodeTooManyAttempts, rpc.CodeSuspended, rpc.CodeBusy).noStoreWork(),
 		method(rpc.MethodAuthWhoami, "Tell who a token belongs to.", s.authWhoami).withAuth(rpc.CodeSuspended).fromMemory(),
 		method(rpc.MethodAuthBootstrap, "Create the first operator and log in as them.", s.authBootstrap).
 			describedAs("Works only while no operator exists, and only over the Unix socket for a peer running as root or as orgd's own user; -32003 otherwise.").
@@ -70,7 +70,7 @@ func (s *Server) orgRoutes() []route {
 		method(rpc.MethodOrgSubscribe, "Receive org.event notifications for the organizations you may see.", s.orgSubscribe).
 			describedAs("After the reply, the connection receives {type: created|updated|renamed|deleted, organization} "+
 				"as org.event notifications until it closes or the token expires or is revoked. A subscriber more than 256 events behind is dropped.").
-			withAuth(rpc.CodeSuspended).
+			withAuth(rpc.CodeSuspended).noStoreWork().
 			notifying(rpc.NotificationOrgEvent, reflect.TypeFor[rpc.OrgEvent]()),
 	}
 }
@@ -213,9 +213,13 @@ func (s *Server) orgStats(ctx context.Context, c *call, p *rpc.OrgNameParams) (r
 func (s *Server) systemHealth(_ context.Context, _ *call, _ *rpc.HealthParams) (rpc.Health, error) {
 	h := s.svc.StoreHealth()
 	n, maxN := s.svc.Tenants()
+	q := s.admission.queue()
 	status := "ok"
-	if !h.OK {
+	switch {
+	case !h.OK:
 		status = "degraded"
+	case q.Busy:
+		status = "busy"
 	}
 	return rpc.Health{
 		Status:     status,
@@ -224,6 +228,7 @@ func (s *Server) systemHealth(_ context.Context, _ *call, _ *rpc.HealthParams) (
 		Store:      rpc.StoreHealth{Kind: h.Kind, OK: h.OK, LatencyMS: float64(h.Latency.Microseconds()) / 1000},
 		Tenants:    n,
 		MaxTenants: maxN,
+		Queue:      rpc.QueueHealth{Inflight: q.Inflight, Waiting: q.Waiting},
 	}, nil
 }
 

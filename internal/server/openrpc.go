@@ -23,7 +23,9 @@ var errorMessages = map[int64]string{
 	rpc.CodeConflict:         "conflict: name, slug or email already taken, the last operator or admin (data.reason), or another change under way",
 	rpc.CodeTooManyAttempts:  "too many attempts; data.retry_after_s",
 	rpc.CodeSuspended:        "suspended: the organization is suspended; an operator can resume it",
-	rpc.CodeStoreUnavailable: "store unavailable; the request did nothing",
+	rpc.CodeStoreUnavailable: "store unavailable (its probe fails); the request did nothing",
+	rpc.CodeOutcomeUnknown:   "outcome unknown: the store stopped answering after the change was sent; data.state says the organization's state, read it again",
+	rpc.CodeBusy:             "busy: refused before anything was done; retry after data.retry_after_ms",
 }
 
 // describe builds the OpenRPC document from the method table.

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/orgd/orgd/internal/metrics"
 	"github.com/orgd/orgd/internal/org"
 	"github.com/orgd/orgd/rpc"
 )
@@ -37,10 +38,18 @@ type Config struct {
 	// MaxInflight bounds the requests of one connection served at once;
 	// beyond it, orgd stops reading that connection until one finishes.
 	MaxInflight int
+	// MaxStoreInflight bounds the requests doing store work at once;
+	// StoreQueueTimeout bounds how long one more waits for its turn before
+	// it is refused with -32053 (SPEC §10).
+	MaxStoreInflight  int
+	StoreQueueTimeout time.Duration
 	// Version is reported by system.health and rpc.discover.
 	Version string
 	// Logger receives one line per request at debug level.
 	Logger *slog.Logger
+	// Metrics receives every request, connection and login (see
+	// metrics.go); nil records nothing.
+	Metrics *metrics.Metrics
 }
 
 // DefaultConfig returns the limits SPEC §5 sets.
@@ -51,7 +60,13 @@ func DefaultConfig() Config {
 		IdleTimeout:     10 * time.Minute,
 		RequestTimeout:  30 * time.Second,
 		MaxInflight:     32,
-		Version:         "dev",
+		// Measured on the embedded engine with 2 cores (docs/reliability.md):
+		// beyond 8 store calls at once its latency grows and its throughput
+		// does not; 2 s of waiting is well within every client's patience
+		// and the request deadline.
+		MaxStoreInflight:  8,
+		StoreQueueTimeout: 2 * time.Second,
+		Version:           "dev",
 	}
 }
 
@@ -62,7 +77,10 @@ type Server struct {
 	log     *slog.Logger
 	methods map[string]*route
 	doc     json.RawMessage
-	started time.Time
+	// admission admits store work (admission.go).
+	admission *admission
+	started   time.Time
+	rec       recorders
 
 	// base is the context of every connection; it is cancelled when a
 	// shutdown runs out of time.
@@ -95,6 +113,12 @@ func New(svc *org.Service, cfg Config) (*Server, error) {
 	if cfg.MaxInflight <= 0 {
 		cfg.MaxInflight = def.MaxInflight
 	}
+	if cfg.MaxStoreInflight <= 0 {
+		cfg.MaxStoreInflight = def.MaxStoreInflight
+	}
+	if cfg.StoreQueueTimeout <= 0 {
+		cfg.StoreQueueTimeout = def.StoreQueueTimeout
+	}
 	if cfg.Version == "" {
 		cfg.Version = def.Version
 	}
@@ -108,6 +132,7 @@ func New(svc *org.Service, cfg Config) (*Server, error) {
 		started:   time.Now(),
 		listeners: make(map[net.Listener]struct{}),
 		conns:     make(map[*conn]struct{}),
+		admission: newAdmission(cfg.MaxStoreInflight, cfg.StoreQueueTimeout),
 	}
 	s.base, s.cancelBase = context.WithCancel(context.Background())
 	table := s.routes()
@@ -120,7 +145,14 @@ func New(svc *org.Service, cfg Config) (*Server, error) {
 		if r.inline && r.notifies != nil {
 			return nil, fmt.Errorf("method %s is served inline, but inline methods cannot notify", r.name)
 		}
+		if r.store = !r.inline && !r.withoutStore; r.store {
+			r.errors = append(r.errors, rpc.CodeBusy, rpc.CodeOutcomeUnknown)
+		}
 		s.methods[r.name] = r
+	}
+	s.rec = newRecorders(cfg.Metrics, s.methods)
+	if cfg.Metrics != nil {
+		s.admission.queued = cfg.Metrics.StoreQueued
 	}
 	doc, err := json.Marshal(describe(cfg.Version, table))
 	if err != nil {
@@ -146,6 +178,7 @@ func (s *Server) Serve(ln net.Listener) error {
 	s.serveWG.Add(1)
 	s.mu.Unlock()
 	defer s.serveWG.Done()
+	stats := s.rec.m.Listener(listenerName(ln.Addr()))
 
 	var backoff time.Duration
 	for {
@@ -166,7 +199,7 @@ func (s *Server) Serve(ln net.Listener) error {
 			return fmt.Errorf("accept on %s: %w", ln.Addr(), err)
 		}
 		backoff = 0
-		s.accept(nc)
+		s.accept(nc, stats)
 	}
 }
 

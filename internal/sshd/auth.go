@@ -47,7 +47,7 @@ func (s *Server) publicKey(conn gossh.ConnMetadata, key gossh.PublicKey) (*gossh
 func (s *Server) password(conn gossh.ConnMetadata, password []byte) (*gossh.Permissions, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.HandshakeTimeout)
 	defer cancel()
-	c := s.client(peerOf(conn.RemoteAddr()))
+	c := s.client(peerOf(conn.RemoteAddr()), "")
 	defer c.Close()
 	sess, err := c.Login(ctx, conn.User(), string(password))
 	if err == nil {
@@ -67,6 +67,8 @@ func (s *Server) password(conn gossh.ConnMetadata, password []byte) (*gossh.Perm
 			}
 		case rpc.CodeSuspended:
 			return nil, &gossh.BannerError{Err: errDenied, Message: "orgd: " + rerr.Message + "\r\n"}
+		case rpc.CodeBusy:
+			return nil, &gossh.BannerError{Err: errDenied, Message: "orgd: too many logins at once; try again in a moment\r\n"}
 		case rpc.CodeUnauthenticated, rpc.CodeInvalidParams:
 			return nil, errDenied
 		}
@@ -76,9 +78,9 @@ func (s *Server) password(conn gossh.ConnMetadata, password []byte) (*gossh.Perm
 }
 
 // client returns a JSON-RPC client whose connections are in-process ones
-// served as coming from peer.
-func (s *Server) client(peer string) *rpc.Client {
-	return &rpc.Client{Dialer: func(context.Context) (net.Conn, error) { return s.connect(peer), nil }}
+// served as coming from peer; name is what orgtui shows as its address.
+func (s *Server) client(peer, name string) *rpc.Client {
+	return &rpc.Client{Addr: name, Dialer: func(context.Context) (net.Conn, error) { return s.connect(peer), nil }}
 }
 
 // authLog counts and logs failed authentications (never the password),

@@ -266,6 +266,11 @@ func (s *Server) Sessions() int {
 	return len(s.sessions)
 }
 
+// AuthFailures returns how many authentications have failed since the
+// server started: wrong passwords and other refusals, but not a key that
+// was only offered and refused (clients offer every key they have).
+func (s *Server) AuthFailures() int64 { return s.failures.Load() }
+
 // watch checks every session every CheckInterval: a revoked token, a
 // removed key or a session idle for too long ends it.
 func (s *Server) watch() {

@@ -17,7 +17,8 @@ import (
 // or logs out, the session ends (the TUI says why), or ctx ends (orgd says
 // why, in se). It returns the TUI's reason for ending, if it has one.
 func (s *Server) runTUI(ctx context.Context, sess ssh.Session, se *session, login rpc.Session, winch <-chan ssh.Window) (string, error) {
-	client := s.client(peerOf(sess.RemoteAddr()))
+	// The status bar names the SSH address the person connected to.
+	client := s.client(peerOf(sess.RemoteAddr()), "ssh://"+sess.LocalAddr().String())
 	defer client.Close()
 	// wish's options give the program the session's terminal: its input
 	// and output, $TERM and environment, window size and colour profile.

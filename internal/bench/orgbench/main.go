@@ -43,7 +43,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	runs := fs.Int("runs", 0, "override the number of runs per figure")
 	window := fs.Duration("window", 0, "override the length of one run of the fast rows")
 	accounts := fs.Int("accounts", 0, "override the number of accounts of the rows of accounts")
-	only := fs.String("only", "", "measure only these rows, by key, comma-separated (roundtrip, org-get, get-under-login, login, create, create-time, rename, list, login-accounts, member-list, memory, orgtui, and of SPEC §11 scale or scale-create, scale-start, scale-memory, scale-org-get, scale-list, scale-check)")
+	auditEntries := fs.Int("audit-entries", 0, "override the number of entries of the audit trail")
+	only := fs.String("only", "", "measure only these rows, by key, comma-separated (roundtrip, org-get, metrics-cost, get-under-login, login, create, create-time, rename, list, login-accounts, member-list, audit-list, ssh-first-frame, ssh-browse, memory, orgtui, and of SPEC §11 scale or scale-create, scale-start, scale-memory, scale-org-get, scale-list, scale-check)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -66,6 +67,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *accounts > 0 {
 		o.Accounts = *accounts
+	}
+	if *auditEntries > 0 {
+		o.AuditEntries = *auditEntries
 	}
 	if *window > 0 {
 		o.Window = *window

@@ -53,6 +53,10 @@ type KeyMap struct {
 	// the cursor.
 	AddKey, RemoveKey key.Binding
 
+	// Audit opens the audit log (from the organization list); on it,
+	// ShowEntry shows the entry under the cursor in full.
+	Audit, ShowEntry key.Binding
+
 	// Everywhere: Password changes one's own password, SSHKeys opens one's
 	// own SSH keys.
 	Back, Help, Password, SSHKeys, Logout, Quit, ForceQuit key.Binding
@@ -114,6 +118,9 @@ func Default() KeyMap {
 
 		AddKey:    key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "add key")),
 		RemoveKey: key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "remove")),
+
+		Audit:     key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "audit log")),
+		ShowEntry: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "entry")),
 
 		Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
@@ -181,6 +188,8 @@ type ListOffer struct {
 	Suspend, Resume bool
 	// Accounts: A (operators).
 	Accounts bool
+	// Audit: a (operators and admins).
+	Audit bool
 }
 
 // ListHelp is the help of the organization list.
@@ -189,12 +198,13 @@ func (k KeyMap) ListHelp(o ListOffer) Help {
 	edit, del := enabled(k.Edit, o.Edit), enabled(k.Delete, o.Delete)
 	suspend, resume := enabled(k.Suspend, o.Suspend), enabled(k.Resume, o.Resume)
 	accounts := enabled(k.Accounts, o.Accounts)
+	audit := enabled(k.Audit, o.Audit)
 	return Help{
 		Short: []Binding{k.Open, create, edit, del, suspend, resume, k.Filter, k.Help, accounts, k.Quit},
 		Full: [][]Binding{
 			{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
 			{k.Open, create, edit, del, suspend, resume},
-			{k.Filter, k.ClearFilter, k.Refresh, accounts},
+			{k.Filter, k.ClearFilter, k.Refresh, accounts, audit},
 			k.global(),
 		},
 	}
@@ -326,6 +336,34 @@ func (k KeyMap) KeysHelp(o KeysOffer) Help {
 			{k.AddKey, remove, k.Refresh},
 			append([]Binding{k.Back}, k.global()...),
 		},
+	}
+}
+
+// AuditHelp is the help of the audit log. filtered says whether a filter
+// is in force, which esc then clears (instead of going back).
+func (k KeyMap) AuditHelp(filtered bool) Help {
+	esc := k.Back
+	if filtered {
+		esc = k.ClearFilter
+	}
+	return Help{
+		Short: []Binding{k.ShowEntry, k.Filter, esc, k.Refresh, k.Help, k.Quit},
+		Full: [][]Binding{
+			{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
+			{k.ShowEntry, k.Filter, esc, k.Refresh},
+			k.global(),
+		},
+	}
+}
+
+// AuditEntryHelp is the help of one audit entry shown in full: the
+// arrows move to the entry before or after it.
+func (k KeyMap) AuditEntryHelp() Help {
+	move := k.Down
+	move.SetHelp("↑/↓", "other entries")
+	return Help{
+		Short: []Binding{move, k.Back, k.Help, k.Quit},
+		Full:  [][]Binding{{k.Up, k.Down}, append([]Binding{k.Back}, k.global()...)},
 	}
 }
 

@@ -53,6 +53,8 @@ type Client interface {
 	AddKey(ctx context.Context, p rpc.KeyAddParams) (*rpc.Key, error)
 	ListKeys(ctx context.Context, p rpc.KeyListParams) (*rpc.KeyList, error)
 	RemoveKey(ctx context.Context, p rpc.KeyRemoveParams) error
+
+	ListAudit(ctx context.Context, p rpc.AuditListParams) (*rpc.AuditList, error)
 }
 
 // DefaultTimeout bounds a call when Orgd.Timeout is zero.
@@ -286,6 +288,14 @@ func Describe(err error) string {
 			return "too many attempts, retry later"
 		case rpc.CodeStoreUnavailable:
 			return "the store cannot be reached; nothing was changed"
+		case rpc.CodeBusy:
+			wait := "a moment"
+			if e.Data != nil && e.Data.RetryAfterMS > 0 {
+				wait = fmt.Sprintf("%.1f s", float64(e.Data.RetryAfterMS)/1000)
+			}
+			return "orgd is busy; nothing was changed: try again in " + wait
+		case rpc.CodeOutcomeUnknown:
+			return "the store stopped answering: the change may have happened; refresh (r) to see"
 		case rpc.CodeInternalError:
 			return "orgd had an internal error"
 		case rpc.CodeMethodNotFound:

@@ -73,6 +73,9 @@ type Styles struct {
 	// stand out without colour too.
 	JSONKey, JSONString, JSONNumber, JSONLiteral, JSONWrapper, JSONPunct, JSONInvalid lipgloss.Style
 
+	// AuditAction is the action column of the audit log.
+	AuditAction lipgloss.Style
+
 	// StatusBar is the bottom line; StatusOK, StatusBad and StatusWarn
 	// colour its segments.
 	StatusBar, StatusOK, StatusBad, StatusWarn lipgloss.Style
@@ -158,6 +161,8 @@ func New() *Styles {
 	s.JSONWrapper = lipgloss.NewStyle().Foreground(accent).Bold(true)
 	s.JSONPunct = lipgloss.NewStyle().Foreground(gray)
 	s.JSONInvalid = lipgloss.NewStyle().Foreground(red).Underline(true)
+
+	s.AuditAction = lipgloss.NewStyle().Foreground(cyan)
 
 	s.StatusBar = lipgloss.NewStyle().Foreground(barFg).Background(barBg)
 	s.StatusOK = lipgloss.NewStyle().Foreground(lipgloss.Color("#7EE2A8")).Background(barBg)

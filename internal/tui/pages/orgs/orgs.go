@@ -17,6 +17,7 @@ import (
 	"github.com/orgd/orgd/internal/tui/keymap"
 	"github.com/orgd/orgd/internal/tui/pages"
 	"github.com/orgd/orgd/internal/tui/pages/accounts"
+	"github.com/orgd/orgd/internal/tui/pages/audit"
 	"github.com/orgd/orgd/internal/tui/pages/detail"
 	"github.com/orgd/orgd/internal/tui/pages/orgform"
 	"github.com/orgd/orgd/internal/tui/remote"
@@ -109,6 +110,7 @@ func (m Model) Help() keymap.Help {
 		Suspend:  selected && offer.Suspend,
 		Resume:   selected && offer.Resume,
 		Accounts: m.c.IsOperator(),
+		Audit:    audit.Offered(m.c),
 	})
 }
 
@@ -215,6 +217,11 @@ func (m Model) key(k tea.KeyPressMsg) (pages.Page, tea.Cmd) {
 			return m, nil
 		}
 		return m, pages.Send(pages.Open{Page: accounts.New(m.c)})
+	case key.Matches(k, keys.Audit):
+		if !audit.Offered(m.c) {
+			return m, nil
+		}
+		return m, pages.Send(pages.Open{Page: audit.New(m.c)})
 	}
 	o, ok := m.Selected()
 	if !ok {

@@ -455,6 +455,7 @@ func (f *Fake) SuspendOrg(_ context.Context, token, name, reason string) (*rpc.O
 	at := f.now()
 	o.State, o.SuspendedAt, o.SuspendReason = rpc.StateSuspended, &at, reason
 	o.UpdatedAt = o.UpdatedAt.Add(time.Minute)
+	f.record(token, "org.suspend", *o, reason)
 	out := f.view(*o)
 	return &out, nil
 }
@@ -476,6 +477,7 @@ func (f *Fake) ResumeOrg(_ context.Context, token, name string) (*rpc.Organizati
 	}
 	o.State, o.SuspendedAt, o.SuspendReason = rpc.StateActive, nil, ""
 	o.UpdatedAt = o.UpdatedAt.Add(time.Minute)
+	f.record(token, "org.resume", *o, "")
 	out := f.view(*o)
 	return &out, nil
 }

@@ -61,6 +61,9 @@ type Fake struct {
 	Down bool
 	// Expires is the expiry of the sessions Login hands out.
 	Expires time.Time
+	// AuditScan, when set, is the most audit entries one audit.list call
+	// examines (audit.go).
+	AuditScan int
 
 	calls  []Call
 	docs   map[string][]bson.Raw // documents by organization ID, in _id order (data.go)
@@ -77,6 +80,9 @@ type Fake struct {
 
 	// SSH keys (sshkeys.go).
 	sshKeys map[string][]rpc.Key // by lower-cased email, oldest first
+
+	// The audit trail, oldest first (audit.go).
+	audit []rpc.AuditEntry
 }
 
 // Call is one call the fake got.
@@ -290,6 +296,7 @@ func (f *Fake) CreateOrg(_ context.Context, p rpc.OrgCreateParams) (*rpc.Organiz
 	f.Orgs = append(f.Orgs, o)
 	f.sorted = false
 	f.addAccount(p.AdminEmail, p.AdminPassword, rpc.RoleAdmin, o.ID, f.now())
+	f.record(p.Token, "org.create", o, "")
 	out := f.view(o)
 	return &out, nil
 }
@@ -334,8 +341,10 @@ func (f *Fake) UpdateOrg(_ context.Context, p rpc.OrgUpdateParams) (*rpc.Organiz
 		}
 	}
 	if p.NewName != nil {
+		was := o.Name
 		renamed := NewOrg(*p.NewName, o.AdminEmail)
 		o.Name, o.Slug, o.Collection = renamed.Name, renamed.Slug, renamed.Collection
+		f.record(p.Token, "org.rename", *o, was+" -> "+o.Name)
 	}
 	if p.AdminEmail != nil {
 		if len(admins) > 0 {
@@ -376,6 +385,7 @@ func (f *Fake) DeleteOrg(_ context.Context, token, name string) error {
 		return forbidden("viewers may only read")
 	}
 	id := f.Orgs[i].ID
+	f.record(token, "org.delete", f.Orgs[i], f.Orgs[i].Collection)
 	for _, a := range slices.Clone(f.members[id]) {
 		f.removeAccount(a)
 	}
