@@ -119,7 +119,7 @@ func exercise(ctx context.Context, c *rpc.Client) error {
 	if _, err := c.Health(ctx); err != nil {
 		return err
 	}
-	s, err := c.Login(ctx, operatorEmail, operatorPassword)
+	s, err := loginRetrying(ctx, c, operatorEmail, operatorPassword)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -118,7 +119,7 @@ func (e *env) tokens(ctx context.Context, n int) ([]string, error) {
 		wg.Go(func() {
 			c := &rpc.Client{Addr: "unix://" + e.socket}
 			defer c.Close()
-			s, err := c.Login(ctx, operatorEmail, operatorPassword)
+			s, err := loginRetrying(ctx, c, operatorEmail, operatorPassword)
 			if err != nil {
 				errs[i] = fmt.Errorf("log in: %w", err)
 				return
@@ -128,6 +129,28 @@ func (e *env) tokens(ctx context.Context, n int) ([]string, error) {
 	}
 	wg.Wait()
 	return out, firstError(errs)
+}
+
+// loginRetrying logs in as a well-behaved client does: a refusal of a
+// saturated orgd (-32053; n logins at once on fewer cores) is sent again
+// after the wait it hints.
+func loginRetrying(ctx context.Context, c *rpc.Client, email, password string) (*rpc.Session, error) {
+	for {
+		s, err := c.Login(ctx, email, password)
+		var rerr *rpc.Error
+		if !rpc.IsBusy(err) || !errors.As(err, &rerr) {
+			return s, err
+		}
+		wait := 100 * time.Millisecond
+		if rerr.Data != nil && rerr.Data.RetryAfterMS > 0 {
+			wait = time.Duration(rerr.Data.RetryAfterMS) * time.Millisecond
+		}
+		select {
+		case <-ctx.Done():
+			return nil, errors.Join(err, ctx.Err())
+		case <-time.After(wait):
+		}
+	}
 }
 
 // getRequests returns n org.get requests for organizations picked at

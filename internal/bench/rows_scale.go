@@ -384,7 +384,7 @@ func (e *env) rowsScaleStart(ctx context.Context) error {
 // tenant database, which starts every tenant database's engine, and
 // returns how many there are.
 func (e *env) openEveryTenantDatabase(ctx context.Context, c *rpc.Client) (int, error) {
-	s, err := c.Login(ctx, operatorEmail, operatorPassword)
+	s, err := loginRetrying(ctx, c, operatorEmail, operatorPassword)
 	if err != nil {
 		return 0, err
 	}
