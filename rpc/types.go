@@ -224,6 +224,16 @@ type StoreHealth struct {
 	Kind      string  `json:"kind" doc:"embedded or mongodb"`
 	OK        bool    `json:"ok"`
 	LatencyMS float64 `json:"latency_ms" doc:"round trip of the last probe"`
+	// Capacity is the embedded store's tested capacity; nil on MongoDB.
+	Capacity *StoreCapacity `json:"capacity,omitempty" doc:"embedded store only: the largest store measured (docs/operations.md, Capacity)"`
+}
+
+// StoreCapacity is the largest embedded store measured by make bench
+// (SPEC §11): past it, nothing was measured, and a MongoDB is the way on.
+type StoreCapacity struct {
+	TestedTenants   int   `json:"tested_tenants" doc:"organizations in the largest store measured"`
+	TestedDocuments int64 `json:"tested_documents" doc:"the most documents one organization held"`
+	TestedSizeBytes int64 `json:"tested_size_bytes" doc:"the size of that store's files"`
 }
 
 // DiscoverParams are the (empty) params of rpc.discover.

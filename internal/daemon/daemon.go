@@ -22,6 +22,7 @@ import (
 	"github.com/orgd/orgd/internal/org"
 	"github.com/orgd/orgd/internal/server"
 	"github.com/orgd/orgd/internal/sshd"
+	"github.com/orgd/orgd/rpc"
 )
 
 // Store is an open store, with the embedded engine under it if any.
@@ -108,6 +109,20 @@ func OpenStore(ctx context.Context, cfg Config, log *slog.Logger, o Hooks) (*Sto
 	}
 	st.Store = s
 	return st, nil
+}
+
+// capacity is the store's tested capacity, which system.health reports:
+// the embedded store's, and none for a MongoDB, which is sized by whoever
+// runs it.
+func (s *Store) capacity() *rpc.StoreCapacity {
+	if s.engine == nil {
+		return nil
+	}
+	return &rpc.StoreCapacity{
+		TestedTenants:   embedded.TestedOrganizations,
+		TestedDocuments: embedded.TestedDocuments,
+		TestedSizeBytes: embedded.TestedSizeBytes,
+	}
 }
 
 // SnapshotFile is where, in the embedded store's directory, a cleanly
@@ -260,6 +275,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, o Hooks) (_ *Daemo
 		MaxStoreInflight:  cfg.MaxStoreInflight,
 		StoreQueueTimeout: cfg.QueueTimeout(),
 		Version:           cfg.Version,
+		StoreCapacity:     d.store.capacity(),
 		Logger:            log.With("component", "server"),
 		Metrics:           d.metrics,
 	})

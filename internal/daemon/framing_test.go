@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/orgd/orgd/internal/daemon"
+	"github.com/orgd/orgd/internal/embedded"
 	"github.com/orgd/orgd/internal/testenv"
 	"github.com/orgd/orgd/rpc"
 )
@@ -30,6 +31,26 @@ func TestHealthAnswersWithoutAToken(t *testing.T) {
 	}
 	if h.Store.Kind != wantKind {
 		t.Errorf("store kind %q, want %q", h.Store.Kind, wantKind)
+	}
+	// The embedded store states what it was measured with; a MongoDB is
+	// sized by whoever runs it.
+	switch c := h.Store.Capacity; {
+	case wantKind == "mongodb" && c != nil:
+		t.Errorf("a MongoDB store reports a tested capacity: %+v", c)
+	case wantKind == "embedded" && (c == nil || c.TestedTenants != embedded.TestedOrganizations ||
+		c.TestedDocuments != embedded.TestedDocuments || c.TestedSizeBytes != embedded.TestedSizeBytes):
+		t.Errorf("the embedded store's tested capacity: %+v", c)
+	}
+}
+
+func TestHealthOfAMongoDBStoreStatesNoTestedCapacity(t *testing.T) {
+	d := testenv.Start(t, testenv.Options{})
+	h, err := d.Client(t).Health(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Store.Kind != "mongodb" || h.Store.Capacity != nil {
+		t.Errorf("store %+v", h.Store)
 	}
 }
 

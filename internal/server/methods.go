@@ -225,7 +225,7 @@ func (s *Server) systemHealth(_ context.Context, _ *call, _ *rpc.HealthParams) (
 		Status:     status,
 		Version:    s.cfg.Version,
 		UptimeS:    int64(s.uptime() / time.Second),
-		Store:      rpc.StoreHealth{Kind: h.Kind, OK: h.OK, LatencyMS: float64(h.Latency.Microseconds()) / 1000},
+		Store:      rpc.StoreHealth{Kind: h.Kind, OK: h.OK, LatencyMS: float64(h.Latency.Microseconds()) / 1000, Capacity: s.cfg.StoreCapacity},
 		Tenants:    n,
 		MaxTenants: maxN,
 		Queue:      rpc.QueueHealth{Inflight: q.Inflight, Waiting: q.Waiting},

@@ -45,6 +45,9 @@ type Config struct {
 	StoreQueueTimeout time.Duration
 	// Version is reported by system.health and rpc.discover.
 	Version string
+	// StoreCapacity is the store's tested capacity, reported by
+	// system.health; nil for none (MongoDB).
+	StoreCapacity *rpc.StoreCapacity
 	// Logger receives one line per request at debug level.
 	Logger *slog.Logger
 	// Metrics receives every request, connection and login (see
