@@ -42,8 +42,9 @@ func check(ctx context.Context, e *env, cfg daemon.Config) error {
 		return usage("%w", err)
 	}
 	// Each tenant database is visited once: its engine need not outlive
-	// the visit.
-	st, err := daemon.OpenStore(ctx, cfg, log, daemon.Hooks{TenantIdle: -1})
+	// the visit. Check writes nothing, so the directory snapshot of the
+	// last clean stop stays for the next start.
+	st, err := daemon.OpenStore(ctx, cfg, log, daemon.Hooks{TenantIdle: -1, ReadOnly: true})
 	if err != nil {
 		return &exitError{code: exitFailure, err: err}
 	}

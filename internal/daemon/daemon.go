@@ -46,6 +46,10 @@ type Hooks struct {
 	// below zero not at all (orgd check, which visits each once). See
 	// embedded.Options.TenantIdle.
 	TenantIdle time.Duration
+	// ReadOnly says that the caller writes nothing to the store (orgd
+	// check): the embedded store's directory snapshot is read but kept for
+	// the next start (see mongo.Options.KeepSnapshot).
+	ReadOnly bool
 	// LongStart is how long a start may take before orgd asks systemd for
 	// more time: DefaultLongStart when zero.
 	LongStart time.Duration
@@ -92,6 +96,7 @@ func OpenStore(ctx context.Context, cfg Config, log *slog.Logger, o Hooks) (*Sto
 	}
 	if kind == mongo.KindEmbedded {
 		opts.SnapshotFile = filepath.Join(cfg.DataDir, embedded.Dir, SnapshotFile)
+		opts.KeepSnapshot = o.ReadOnly
 	}
 	s, err := mongo.Open(ctx, opts)
 	if err == nil && st.engine != nil {

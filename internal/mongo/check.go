@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -31,31 +32,29 @@ func (p Problem) String() string { return p.Kind + ": " + p.Detail }
 // claims), and an upgrade from an earlier orgd's layout that is not
 // finished. It changes nothing.
 func (s *Store) Check(ctx context.Context) ([]Problem, error) {
-	var orgs []orgDoc
-	if err := findAll(ctx, s, OrganizationsCollection, &orgs); err != nil {
-		return nil, err
-	}
-	var ops, members []accountDoc
-	if err := findAll(ctx, s, OperatorsCollection, &ops); err != nil {
-		return nil, err
-	}
-	if err := findAll(ctx, s, MembersCollection, &members); err != nil {
-		return nil, err
-	}
-	var claims []claimDoc
-	if err := findAll(ctx, s, ClaimsCollection, &claims); err != nil {
-		return nil, err
-	}
-	var keys []keyDoc
-	if err := findAll(ctx, s, KeysCollection, &keys); err != nil {
-		return nil, err
-	}
-	var meta []commitDoc
-	if err := findAll(ctx, s, MetaCollection, &meta); err != nil {
-		return nil, err
-	}
-	collections, err := s.allCollections(ctx)
-	if err != nil {
+	// The collections are read side by side, on the connections of the
+	// tenants' data when the store has them: the embedded engine decodes
+	// every document it returns from JSON, about 15,000 a second on one
+	// core, and at 50,000 organizations a check reads 200,000 and more.
+	var (
+		orgs         []orgDoc
+		ops, members []accountDoc
+		claims       []claimDoc
+		keys         []keyDoc
+		meta         []commitDoc
+		collections  map[namespace]bool
+		wg           sync.WaitGroup
+		errs         [7]error
+	)
+	wg.Go(func() { errs[0] = findAll(ctx, s, OrganizationsCollection, &orgs) })
+	wg.Go(func() { errs[1] = findAll(ctx, s, OperatorsCollection, &ops) })
+	wg.Go(func() { errs[2] = findAll(ctx, s, MembersCollection, &members) })
+	wg.Go(func() { errs[3] = findAll(ctx, s, ClaimsCollection, &claims) })
+	wg.Go(func() { errs[4] = findAll(ctx, s, KeysCollection, &keys) })
+	wg.Go(func() { errs[5] = findAll(ctx, s, MetaCollection, &meta) })
+	wg.Go(func() { collections, errs[6] = s.allCollections(ctx) })
+	wg.Wait()
+	if err := errors.Join(errs[:]...); err != nil {
 		return nil, err
 	}
 	marker, err := s.layout(ctx)
@@ -272,7 +271,7 @@ func (s *Store) allCollections(ctx context.Context) (map[namespace]bool, error) 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
 
 func findAll[T any](ctx context.Context, s *Store, collection string, out *[]T) error {
-	cur, err := s.db.Collection(collection).Find(ctx, bson.D{})
+	cur, err := s.data.Collection(collection).Find(ctx, bson.D{})
 	if err != nil {
 		return storeErr("read "+collection, err)
 	}

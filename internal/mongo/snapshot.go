@@ -69,17 +69,21 @@ func (s *Store) loadSnapshot(ctx context.Context) (bool, error) {
 	var seal snapshotSeal
 	err := s.findByID(ctx, s.meta, snapshotSealID).Decode(&seal)
 	if errors.Is(err, mongo.ErrNoDocuments) {
-		s.removeSnapshotFile()
+		if !s.keepSnapshot {
+			s.removeSnapshotFile()
+		}
 		return false, nil
 	}
 	if err != nil {
 		return false, storeErr("read the directory snapshot's seal", err)
 	}
 	content, rerr := readSnapshot(s.snapshotFile)
-	if _, err := s.meta.DeleteOne(ctx, bson.D{{Key: "_id", Value: snapshotSealID}}); err != nil {
-		return false, storeErr("consume the directory snapshot's seal", err)
+	if !s.keepSnapshot {
+		if _, err := s.meta.DeleteOne(ctx, bson.D{{Key: "_id", Value: snapshotSealID}}); err != nil {
+			return false, storeErr("consume the directory snapshot's seal", err)
+		}
+		s.removeSnapshotFile()
 	}
-	s.removeSnapshotFile()
 	switch {
 	case rerr != nil:
 		s.log.Warn("the directory snapshot cannot be read; loading the directory from the store", "error", rerr)

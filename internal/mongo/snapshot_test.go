@@ -197,3 +197,36 @@ func TestAnOlderSnapshotIsNotTakenForTheSealedOne(t *testing.T) {
 		t.Errorf("the start read the older snapshot: %v", names(dir))
 	}
 }
+
+func TestAStoreThatWritesNothingLeavesTheSnapshotForTheNextStart(t *testing.T) {
+	e := newSnapshotStore(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s, dir := e.open()
+	if _, err := create(ctx, s, "Alpha", "alpha@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	want := names(dir)
+	e.close(s)
+
+	// As orgd check opens it: it reads the snapshot and keeps it.
+	checkDir := org.NewDirectory(nil)
+	check, err := mongo.Open(ctx, mongo.Options{URI: e.uri, Database: "orgd", Kind: mongo.KindEmbedded, Directory: checkDir,
+		ServerSelectionTimeout: 10 * time.Second, Exclusive: true, SnapshotFile: e.file, KeepSnapshot: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !check.StartedFromSnapshot() || !slices.Equal(names(checkDir), want) {
+		t.Errorf("the check's directory (from the snapshot: %v): %v, want %v", check.StartedFromSnapshot(), names(checkDir), want)
+	}
+	e.close(check)
+
+	s, dir = e.open()
+	defer e.close(s)
+	if !s.StartedFromSnapshot() {
+		t.Error("the start after the check did not read the snapshot")
+	}
+	if got := names(dir); !slices.Equal(got, want) {
+		t.Errorf("organizations %v, want %v", got, want)
+	}
+}

@@ -89,6 +89,11 @@ type Options struct {
 	// between a clean stop and the next start (see snapshot.go); none
 	// when empty.
 	SnapshotFile string
+	// KeepSnapshot is for a process that writes nothing to the store (orgd
+	// check): it reads the directory snapshot when the seal names it, but
+	// leaves the seal and the file for the next start, and writes none at
+	// Close.
+	KeepSnapshot bool
 	// DataConns, when set, gives the tenants' data (the data methods and
 	// collStats) connections of their own, at most DataConns; MaxConns then
 	// bounds those of orgd's own collections and of creating, renaming and
@@ -117,6 +122,7 @@ type Store struct {
 	perDatabase int
 	// snapshotFile is Options.SnapshotFile, on an exclusive store.
 	snapshotFile string
+	keepSnapshot bool
 
 	dir       *org.Directory
 	kind      string
@@ -227,6 +233,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		audit:         db.Collection(AuditCollection),
 		perDatabase:   o.TenantsPerDatabase,
 		snapshotFile:  snapshotFile,
+		keepSnapshot:  o.KeepSnapshot,
 		dir:           o.Directory,
 		kind:          o.Kind,
 		exclusive:     o.Exclusive,
@@ -294,7 +301,7 @@ func (s *Store) Close(ctx context.Context) error {
 	s.writeAuditHint(hctx)
 	cancel()
 	// The snapshot's seal is the last thing written.
-	if s.snapshotFile != "" {
+	if s.snapshotFile != "" && !s.keepSnapshot {
 		if err := s.writeSnapshot(ctx); err != nil {
 			s.log.Warn("no directory snapshot; the next start loads the directory from the store", "error", err)
 		}
