@@ -19,7 +19,7 @@ import (
 
 // startStore starts the store on a fresh data directory with databases
 // named t_… on engines of their own, and a driver connected to its socket.
-func startStore(t *testing.T, idle time.Duration) (*Engine, *mongo.Client, string) {
+func startStore(t testing.TB, idle time.Duration) (*Engine, *mongo.Client, string) {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "orgd-embedded") // short: the sockets live here
 	if err != nil {
