@@ -73,9 +73,11 @@ func (s *Store) candidates(ctx context.Context) ([]string, error) {
 		}
 	}
 	s.mu.Unlock()
-	for _, o := range s.dir.Organizations() {
-		if !o.State.Settled() && !seen[o.ID] {
-			ids = append(ids, o.ID)
+	// Every refresh interval: the directory's unsettled organizations only,
+	// not a copy of all of them (14 MB at 50,000 organizations).
+	for _, id := range s.dir.Unsettled() {
+		if !seen[id] {
+			ids = append(ids, id)
 		}
 	}
 	return ids, err

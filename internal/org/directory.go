@@ -381,6 +381,21 @@ func (d *Directory) Organizations() []Organization {
 	return out
 }
 
+// Unsettled returns the ids of the organizations with a change under way
+// (State not Settled), in no order: what reconcile looks at on every tick,
+// without copying the whole directory each time.
+func (d *Directory) Unsettled() []string {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	var ids []string
+	for id, e := range d.orgs {
+		if !e.org.State.Settled() {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
 // CountByDatabase counts the organizations of each database that holds
 // tenant collections, by the name each records ("" for the store's main
 // database), those still being created included.

@@ -856,3 +856,21 @@ func FuzzDirectoryCursor(f *testing.F) {
 		}
 	})
 }
+
+func TestDirectoryUnsettledListsTheOrganizationsWithAChangeUnderWay(t *testing.T) {
+	d := org.NewDirectory(nil)
+	states := map[string]org.State{
+		"a": org.StateActive, "b": org.StateProvisioning, "c": org.StateRenaming,
+		"d": org.StateSuspended, "e": org.StateDeleting,
+	}
+	for id, st := range states {
+		o := organization(t, id, "Org "+id)
+		o.State = st
+		putOrg(d, o, "")
+	}
+	got := d.Unsettled()
+	slices.Sort(got)
+	if want := []string{"b", "c", "e"}; !slices.Equal(got, want) {
+		t.Errorf("unsettled: %v, want %v", got, want)
+	}
+}
