@@ -68,7 +68,8 @@ func (r *Report) CurveSVG() string {
 			maxY = math.Max(maxY, ms(t))
 		}
 	}
-	maxY = niceCeil(maxY)
+	// Room for SPEC §11's bound, twice the 1st, drawn as a line.
+	maxY = niceCeil(math.Max(maxY, 2.1*ms(r.Curve[0].Median())))
 	x := func(n float64) float64 { return left + n/maxX*(width-left-right) }
 	y := func(v float64) float64 { return height - bottom - v/maxY*(height-top-bottom) }
 
@@ -84,8 +85,17 @@ func (r *Report) CurveSVG() string {
 	}
 	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>`+"\n", left, height-bottom, width-right, height-bottom)
 	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>`+"\n", left, top, left, height-bottom)
-	for _, p := range r.Curve {
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle">%s</text>`+"\n", x(float64(p.Tenants)), height-bottom+18, count(p.Tenants))
+	// Labels from the right, each skipped when it would touch the one
+	// drawn to its right (the 1st beside the 1,000th).
+	nextX := math.Inf(1)
+	for i := len(r.Curve) - 1; i >= 0; i-- {
+		p := r.Curve[i]
+		px := x(float64(p.Tenants))
+		if nextX-px < 40 {
+			continue
+		}
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle">%s</text>`+"\n", px, height-bottom+18, count(p.Tenants))
+		nextX = px
 	}
 	fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle">organizations in the store</text>`+"\n", (left+width-right)/2, height-8)
 	// Twice the 1st: SPEC §11's bound.
