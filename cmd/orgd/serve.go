@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -92,6 +93,10 @@ func serve(ctx context.Context, e *env, cfg daemon.Config) error {
 		log.Error("orgd could not start", "error", err)
 		return &exitError{code: exitFailure}
 	}
+	// Once started: a start after a crash decodes every organization and
+	// account, and collects less often at the runtime's default.
+	_, restoreGC := daemon.TuneGC(cfg, os.Getenv)
+	defer restoreGC()
 	werr := d.Wait(ctx)
 	if werr != nil {
 		log.Error("listener failed; shutting down", "error", werr)
