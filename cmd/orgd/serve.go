@@ -59,7 +59,7 @@ socket activation instead of --listen and reports READY/STOPPING.`,
 	fs.IntVar(&cfg.BcryptCost, "bcrypt-cost", cfg.BcryptCost, "bcrypt cost of new password hashes (10–14)")
 	fs.StringVar(&cfg.JWTKeyFile, "jwt-key-file", cfg.JWTKeyFile, "Ed25519 signing key (PEM); default: jwt.key in --data-dir, created on first start")
 	fs.IntVar(&cfg.MaxTenants, "max-tenants", cfg.MaxTenants, "refuse to create more organizations than this (0: no limit)")
-	fs.IntVar(&cfg.TenantsPerDB, "tenants-per-db", cfg.TenantsPerDB, fmt.Sprintf("put new organizations' collections into databases of this many, --db_t0001 and on (0: all into --db; below 0: %d on the embedded store, 0 on MongoDB)", daemon.EmbeddedTenantsPerDB))
+	fs.IntVar(&cfg.TenantsPerDB, "tenants-per-db", cfg.TenantsPerDB, fmt.Sprintf("put new organizations' collections into databases of this many, --db_t0001 and on (0: all into --db; below 0: %d on the embedded store, where it bounds the cost of a create, and 0 on MongoDB, which advises one database: there more only add to what backups list and users are granted)", daemon.EmbeddedTenantsPerDB))
 	fs.DurationVar(&cfg.AuditRetention, "audit-retention", cfg.AuditRetention, "delete audit entries older than this (2160h is 90 days; 0 keeps them all)")
 	fs.DurationVar(&cfg.RefreshInterval, "refresh-interval", cfg.RefreshInterval, "how often to pick up other daemons' changes and repair half-done ones")
 	fs.IntVar(&cfg.MaxMessageBytes, "max-message-bytes", cfg.MaxMessageBytes, "longest request line accepted")
