@@ -201,10 +201,13 @@ func TestOverloadIsAnsweredHonestly(t *testing.T) {
 	// orgd runs in a process of its own, on its embedded store, as in
 	// production: the clients' own work does not count as orgd's.
 	cfg := daemon.DefaultConfig()
-	// Its metrics tell orgd's own time for a request from the time the
-	// clients see, which includes waiting for a core of a busy machine.
+	// It logs at orgd's default level, not at the tests' debug level, which
+	// writes a line per request. Its metrics tell orgd's own time for a
+	// request from the time the clients see, which includes waiting for a
+	// core of a busy machine.
 	metricsAddr := "unix://" + filepath.Join(t.TempDir(), "metrics.sock")
-	p := testenv.StartProcess(t, "--max-conns", fmt.Sprint(overloadWriters+overloadReaders+10), "--metrics-listen", metricsAddr)
+	p := testenv.StartProcess(t, "--max-conns", fmt.Sprint(overloadWriters+overloadReaders+10), "--log-level", "info",
+		"--metrics-listen", metricsAddr)
 	setup := &rpc.Client{Addr: p.Addr}
 	sess, err := setup.Bootstrap(ctxT(t), "ops@example.com", "operator-password")
 	if err != nil {
