@@ -21,6 +21,8 @@ import (
 )
 
 const (
+	// readWindow is the span of the run over which readers' p99 is taken.
+	readWindow      = 10 * time.Second
 	overloadWriters = 200
 	overloadReaders = 20
 	// overloadReportEnv names a file for the overload test's table.
@@ -46,6 +48,7 @@ type overloadStats struct {
 	deadline  []error         // requests that reached --request-timeout
 	other     []error
 	reads     []time.Duration // readers' org.get
+	readAt    []time.Time     // when each began
 	orgs      []*writerOrg
 }
 
@@ -179,6 +182,7 @@ func overloadReader(ctx context.Context, c *rpc.Client, op string, i int, deadli
 		code, _ := s.call(timeout, func() error { _, err := c.GetOrg(ctx, op, name); return err })
 		if code == 0 {
 			s.reads = append(s.reads, time.Since(start))
+			s.readAt = append(s.readAt, start)
 		}
 		time.Sleep(time.Duration(5+rng.IntN(10)) * time.Millisecond)
 	}
@@ -201,10 +205,13 @@ func TestOverloadIsAnsweredHonestly(t *testing.T) {
 	// orgd runs in a process of its own, on its embedded store, as in
 	// production: the clients' own work does not count as orgd's.
 	cfg := daemon.DefaultConfig()
-	// Its metrics tell orgd's own time for a request from the time the
-	// clients see, which includes waiting for a core of a busy machine.
+	// It logs at orgd's default level, not at the tests' debug level, which
+	// writes a line per request. Its metrics tell orgd's own time for a
+	// request from the time the clients see, which includes waiting for a
+	// core of a busy machine.
 	metricsAddr := "unix://" + filepath.Join(t.TempDir(), "metrics.sock")
-	p := testenv.StartProcess(t, "--max-conns", fmt.Sprint(overloadWriters+overloadReaders+10), "--metrics-listen", metricsAddr)
+	p := testenv.StartProcess(t, "--max-conns", fmt.Sprint(overloadWriters+overloadReaders+10), "--log-level", "info",
+		"--metrics-listen", metricsAddr)
 	setup := &rpc.Client{Addr: p.Addr}
 	sess, err := setup.Bootstrap(ctxT(t), "ops@example.com", "operator-password")
 	if err != nil {
@@ -272,9 +279,27 @@ func TestOverloadIsAnsweredHonestly(t *testing.T) {
 		all.deadline = append(all.deadline, s.deadline...)
 		all.other = append(all.other, s.other...)
 		all.reads = append(all.reads, s.reads...)
+		all.readAt = append(all.readAt, s.readAt...)
 		all.orgs = append(all.orgs, s.orgs...)
 	}
 	fams := scrapeMetrics(t, metricsAddr)
+	// Readers' p99 in each 10 s of the run, for "throughout".
+	windows := make([][]time.Duration, (int(elapsed/readWindow))+1)
+	for i, at := range all.readAt {
+		w := int(at.Sub(start) / readWindow)
+		windows[w] = append(windows[w], all.reads[i])
+	}
+	var windowP99 []string
+	var worstWindow time.Duration
+	for _, w := range windows {
+		if len(w) < 100 {
+			continue // a last sliver of the run
+		}
+		slices.Sort(w)
+		p := percentile(w, 99)
+		worstWindow = max(worstWindow, p)
+		windowP99 = append(windowP99, roundMS(p))
+	}
 	slices.Sort(all.refusals)
 	slices.Sort(all.reads)
 	var report strings.Builder
@@ -285,6 +310,7 @@ func TestOverloadIsAnsweredHonestly(t *testing.T) {
 	fmt.Fprintf(&report, "| -32053 refusals | %d (p50 %s, p99 %s after the request) |\n", len(all.refusals), roundMS(percentile(all.refusals, 50)), roundMS(percentile(all.refusals, 99)))
 	fmt.Fprintf(&report, "| -32053 without retry_after_ms | %d |\n| -32052 (outcome unknown) | %d |\n", all.noHint, all.uncertain)
 	fmt.Fprintf(&report, "| readers' org.get | %d (p50 %s, p99 %s) |\n", len(all.reads), roundMS(percentile(all.reads, 50)), roundMS(percentile(all.reads, 99)))
+	fmt.Fprintf(&report, "| readers' org.get p99 in each %s | %s |\n", readWindow, strings.Join(windowP99, ", "))
 	fmt.Fprintf(&report, "| orgd's own time for org.get (its metrics) | p99 ≤ %s |\n", bucketAt(fams, "orgd_request_duration_seconds", 0.99, "method", "org.get"))
 	fmt.Fprintf(&report, "| system.health said busy | %v (at most %d waiting) |\n", sawBusy, maxWaiting)
 	t.Logf("overload:\n%s", report.String())
@@ -316,8 +342,8 @@ func TestOverloadIsAnsweredHonestly(t *testing.T) {
 		if p99 := percentile(all.refusals, 99); p99 > cfg.StoreQueueTimeout+50*time.Millisecond {
 			t.Errorf("refusals came %s after the request at p99; want within --store-queue-timeout + 50 ms", p99)
 		}
-		if p99 := percentile(all.reads, 99); p99 > 5*time.Millisecond {
-			t.Errorf("readers' org.get took %s at p99; want ≤ 5 ms", p99)
+		if worstWindow > 5*time.Millisecond {
+			t.Errorf("readers' org.get took %s at p99 in its worst %s; want ≤ 5 ms throughout", worstWindow, readWindow)
 		}
 	}
 

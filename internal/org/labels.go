@@ -185,7 +185,13 @@ func (s Selector) String() string {
 	for i, t := range s.terms {
 		switch t.op {
 		case opEquals:
-			parts[i] = t.key + "=" + t.value
+			// key==value is read as key=value, so a value that begins
+			// with "=" is written after "==" to keep it.
+			if strings.HasPrefix(t.value, "=") {
+				parts[i] = t.key + "==" + t.value
+			} else {
+				parts[i] = t.key + "=" + t.value
+			}
 		case opNotEquals:
 			parts[i] = t.key + "!=" + t.value
 		case opExists:

@@ -19,6 +19,7 @@ import (
 	"github.com/orgd/orgd/internal/tui/components/spin"
 	"github.com/orgd/orgd/internal/tui/components/table"
 	"github.com/orgd/orgd/internal/tui/keymap"
+	"github.com/orgd/orgd/internal/tui/pages"
 	"github.com/orgd/orgd/internal/tui/remote"
 	"github.com/orgd/orgd/internal/tui/styles"
 	"github.com/orgd/orgd/rpc"
@@ -216,15 +217,7 @@ func (m Model) onLoaded(msg loadedMsg) (Model, tea.Cmd) {
 	m.err = ""
 	m.loaded = true
 	if msg.more {
-		have := make(map[string]bool, len(m.items))
-		for _, a := range m.items {
-			have[a.ID] = true
-		}
-		for _, a := range msg.list.Items {
-			if !have[a.ID] {
-				m.items = append(m.items, a)
-			}
-		}
+		m.items = pages.AppendPage(m.items, msg.list.Items, func(x rpc.Account) string { return x.ID })
 	} else {
 		m.items = append([]rpc.Account(nil), msg.list.Items...)
 	}

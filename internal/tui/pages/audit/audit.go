@@ -274,15 +274,7 @@ func (m Model) onLoaded(msg loadedMsg) (pages.Page, tea.Cmd) {
 	m.err = ""
 	m.loaded = true
 	if msg.more {
-		have := make(map[string]bool, len(m.items))
-		for _, e := range m.items {
-			have[e.ID] = true
-		}
-		for _, e := range msg.list.Items {
-			if !have[e.ID] {
-				m.items = append(m.items, e)
-			}
-		}
+		m.items = pages.AppendPage(m.items, msg.list.Items, func(x rpc.AuditEntry) string { return x.ID })
 	} else {
 		m.items = append([]rpc.AuditEntry(nil), msg.list.Items...)
 	}

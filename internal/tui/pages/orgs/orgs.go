@@ -361,15 +361,7 @@ func (m Model) onLoaded(msg loadedMsg) (pages.Page, tea.Cmd) {
 	m.err = ""
 	m.loaded = true
 	if msg.more {
-		have := make(map[string]bool, len(m.items))
-		for _, o := range m.items {
-			have[o.ID] = true
-		}
-		for _, o := range msg.list.Items {
-			if !have[o.ID] {
-				m.items = append(m.items, o)
-			}
-		}
+		m.items = pages.AppendPage(m.items, msg.list.Items, func(x rpc.Organization) string { return x.ID })
 	} else {
 		m.items = append([]rpc.Organization(nil), msg.list.Items...)
 	}
