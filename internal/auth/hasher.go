@@ -26,9 +26,6 @@ const (
 // the Go scheduler to preempt one, ten milliseconds and more. orgd serve
 // runs more Ps than the machine has cores (daemon.ReserveProcessors) and
 // gives bcrypt a slot per core (SetSlots): more would not finish sooner.
-// Each computation runs on an OS thread of its own at a lower priority
-// (yielding), so that the kernel gives a core to a request's thread first
-// when both are ready to run.
 type Hasher struct {
 	cost  int
 	slots chan struct{}
@@ -115,9 +112,7 @@ func (h *Hasher) Hash(ctx context.Context, password string) ([]byte, error) {
 		return nil, err
 	}
 	defer h.release()
-	var hash []byte
-	var err error
-	yielding(func() { hash, err = bcrypt.GenerateFromPassword([]byte(password), h.cost) })
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), h.cost)
 	if err != nil {
 		return nil, fmt.Errorf("bcrypt: %w", err)
 	}
@@ -133,11 +128,10 @@ func (h *Hasher) Compare(ctx context.Context, hash []byte, password string) (boo
 	}
 	defer h.release()
 	if hash == nil {
-		yielding(func() { _ = bcrypt.CompareHashAndPassword(h.dummy, []byte(password)) })
+		_ = bcrypt.CompareHashAndPassword(h.dummy, []byte(password))
 		return false, nil
 	}
-	var err error
-	yielding(func() { err = bcrypt.CompareHashAndPassword(hash, []byte(password)) })
+	err := bcrypt.CompareHashAndPassword(hash, []byte(password))
 	switch {
 	case err == nil:
 		return true, nil
