@@ -67,15 +67,11 @@ func scrapeMetrics(t *testing.T, addr string) map[string]*dto.MetricFamily {
 	return fams
 }
 
-// sampleOf returns the value of the sample of family name with the label
-// pairs labels (a histogram's count), and whether there is one.
-func sampleOf(fams map[string]*dto.MetricFamily, name string, labels ...string) (float64, bool) {
-	f, ok := fams[name]
-	if !ok {
-		return 0, false
-	}
+// metricOf returns the sample of family name with the label pairs labels,
+// or nil.
+func metricOf(fams map[string]*dto.MetricFamily, name string, labels ...string) *dto.Metric {
 next:
-	for _, m := range f.GetMetric() {
+	for _, m := range fams[name].GetMetric() {
 		have := map[string]string{}
 		for _, l := range m.GetLabel() {
 			have[l.GetName()] = l.GetValue()
@@ -85,6 +81,15 @@ next:
 				continue next
 			}
 		}
+		return m
+	}
+	return nil
+}
+
+// sampleOf returns the value of the sample of family name with the label
+// pairs labels (a histogram's count), and whether there is one.
+func sampleOf(fams map[string]*dto.MetricFamily, name string, labels ...string) (float64, bool) {
+	if m := metricOf(fams, name, labels...); m != nil {
 		switch {
 		case m.Counter != nil:
 			return m.Counter.GetValue(), true

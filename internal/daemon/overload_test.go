@@ -380,32 +380,15 @@ func TestOverloadIsAnsweredHonestly(t *testing.T) {
 // sample with the label pairs labels) that holds its q-quantile, as a
 // duration; "?" without such a histogram.
 func bucketAt(fams map[string]*dto.MetricFamily, name string, q float64, labels ...string) string {
-	f, ok := fams[name]
-	if !ok {
+	h := metricOf(fams, name, labels...).GetHistogram()
+	if h.GetSampleCount() == 0 {
 		return "?"
 	}
-next:
-	for _, m := range f.GetMetric() {
-		have := map[string]string{}
-		for _, l := range m.GetLabel() {
-			have[l.GetName()] = l.GetValue()
+	rank := q * float64(h.GetSampleCount())
+	for _, b := range h.GetBucket() {
+		if float64(b.GetCumulativeCount()) >= rank {
+			return time.Duration(b.GetUpperBound() * float64(time.Second)).String()
 		}
-		for i := 0; i+1 < len(labels); i += 2 {
-			if have[labels[i]] != labels[i+1] {
-				continue next
-			}
-		}
-		h := m.GetHistogram()
-		if h == nil || h.GetSampleCount() == 0 {
-			return "?"
-		}
-		rank := q * float64(h.GetSampleCount())
-		for _, b := range h.GetBucket() {
-			if float64(b.GetCumulativeCount()) >= rank {
-				return time.Duration(b.GetUpperBound() * float64(time.Second)).String()
-			}
-		}
-		return "+Inf"
 	}
-	return "?"
+	return "+Inf"
 }
