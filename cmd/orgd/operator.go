@@ -120,6 +120,7 @@ func withOperator(cmd *cobra.Command, e *env, cfg *daemon.Config, email, method 
 	if err != nil {
 		return usage("%w", err)
 	}
+	defer hasher.Close()
 	// The store is tried before the password is asked for: one that orgd
 	// holds is refused at once.
 	st, err := daemon.OpenStore(ctx, *cfg, log, daemon.Hooks{})

@@ -26,9 +26,12 @@ const (
 // the Go scheduler to preempt one, ten milliseconds and more. orgd serve
 // runs more Ps than the machine has cores (daemon.ReserveProcessors) and
 // gives bcrypt a slot per core (SetSlots): more would not finish sooner.
+// The computations run on threads of their own, at a lower priority than
+// requests' (see crew); Close gives them back.
 type Hasher struct {
 	cost  int
 	slots chan struct{}
+	crew  *crew
 	dummy []byte
 	// maxWait bounds the wait for a free slot; 0 waits as long as the
 	// context lets it.
@@ -69,7 +72,7 @@ func NewHasherUnchecked(cost int) (*Hasher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bcrypt: %w", err)
 	}
-	return &Hasher{cost: cost, slots: make(chan struct{}, bcryptSlots()), dummy: dummy}, nil
+	return &Hasher{cost: cost, slots: make(chan struct{}, bcryptSlots()), crew: newCrew(), dummy: dummy}, nil
 }
 
 // bcryptSlots is how many bcrypt computations may run at once: one per P
@@ -77,6 +80,10 @@ func NewHasherUnchecked(cost int) (*Hasher, error) {
 func bcryptSlots() int {
 	return max(1, runtime.GOMAXPROCS(0)-1)
 }
+
+// Close gives the hasher's threads back to the runtime. Hash and Compare
+// still work after it, on their callers' threads.
+func (h *Hasher) Close() { h.crew.close() }
 
 // Cost returns the cost new hashes are made with.
 func (h *Hasher) Cost() int { return h.cost }
@@ -112,7 +119,9 @@ func (h *Hasher) Hash(ctx context.Context, password string) ([]byte, error) {
 		return nil, err
 	}
 	defer h.release()
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), h.cost)
+	var hash []byte
+	var err error
+	h.crew.run(func() { hash, err = bcrypt.GenerateFromPassword([]byte(password), h.cost) }, cap(h.slots))
 	if err != nil {
 		return nil, fmt.Errorf("bcrypt: %w", err)
 	}
@@ -128,10 +137,11 @@ func (h *Hasher) Compare(ctx context.Context, hash []byte, password string) (boo
 	}
 	defer h.release()
 	if hash == nil {
-		_ = bcrypt.CompareHashAndPassword(h.dummy, []byte(password))
+		h.crew.run(func() { _ = bcrypt.CompareHashAndPassword(h.dummy, []byte(password)) }, cap(h.slots))
 		return false, nil
 	}
-	err := bcrypt.CompareHashAndPassword(hash, []byte(password))
+	var err error
+	h.crew.run(func() { err = bcrypt.CompareHashAndPassword(hash, []byte(password)) }, cap(h.slots))
 	switch {
 	case err == nil:
 		return true, nil

@@ -316,6 +316,7 @@ func (e *env) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	defer h.Close()
 	e.hash, err = h.Hash(ctx, seedPassword)
 	return err
 }

@@ -176,6 +176,7 @@ type Daemon struct {
 	log       *slog.Logger
 	store     *Store
 	svc       *org.Service
+	hasher    *auth.Hasher
 	srv       *server.Server
 	listeners []net.Listener
 	addrs     []string
@@ -231,6 +232,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, o Hooks) (_ *Daemo
 	if err != nil {
 		return nil, err
 	}
+	d.hasher = hasher
 	if cfg.QueueTimeout() < cfg.StoreQueueTimeout {
 		log.Warn("--store-queue-timeout is cut to half of --request-timeout", "store_queue_timeout", cfg.QueueTimeout(), "request_timeout", cfg.RequestTimeout)
 	}
@@ -403,6 +405,9 @@ func (d *Daemon) Close(ctx context.Context) error {
 	}
 	if d.store != nil {
 		errs = append(errs, d.store.Close(ctx))
+	}
+	if d.hasher != nil {
+		d.hasher.Close()
 	}
 	d.log.Info("orgd stopped")
 	return errors.Join(errs...)
