@@ -18,6 +18,7 @@ FUZZ_TARGETS := \
 	./internal/org:FuzzParseFilter \
 	./internal/org:FuzzParseSelector \
 	./internal/document:FuzzParse \
+	./internal/mongo:FuzzIsTenantDatabase \
 	./internal/auth:FuzzVerify \
 	./internal/auth:FuzzParsePublicKey \
 	./internal/server:FuzzCheckRequest \

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -125,7 +126,7 @@ func run(ctx context.Context, dir, name string, log *slog.Logger) (*Engine, erro
 		Listener:  ferretdb.ListenerConfig{Unix: socket},
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + dir + "/",
-		Logger:    slog.New(minLevel{log.Handler(), slog.LevelError}),
+		Logger:    slog.New(minLevel{inner: log.Handler(), level: slog.LevelError}),
 	})
 	if err != nil {
 		e.unlock()
@@ -227,20 +228,45 @@ func lockDir(dir string) (*os.File, error) {
 	return f, nil
 }
 
-// minLevel drops records below a level.
+// minLevel drops records below a level. The engine makes a logger with
+// attributes of its own for every message it handles, and hardly ever logs
+// at the level orgd lets through: attributes and groups wait here, and
+// reach the inner handler, which would format them at once, only with a
+// record it writes.
 type minLevel struct {
-	slog.Handler
+	inner slog.Handler
 	level slog.Level
+	with  []func(slog.Handler) slog.Handler // in the order given
 }
 
 func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
-	return l >= h.level && h.Handler.Enabled(ctx, l)
+	return l >= h.level && h.inner.Enabled(ctx, l)
+}
+
+func (h minLevel) Handle(ctx context.Context, r slog.Record) error {
+	inner := h.inner
+	for _, with := range h.with {
+		inner = with(inner)
+	}
+	return inner.Handle(ctx, r)
 }
 
 func (h minLevel) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return minLevel{h.Handler.WithAttrs(attrs), h.level}
+	if len(attrs) == 0 {
+		return h
+	}
+	return h.and(func(inner slog.Handler) slog.Handler { return inner.WithAttrs(attrs) })
 }
 
 func (h minLevel) WithGroup(name string) slog.Handler {
-	return minLevel{h.Handler.WithGroup(name), h.level}
+	if name == "" {
+		return h
+	}
+	return h.and(func(inner slog.Handler) slog.Handler { return inner.WithGroup(name) })
+}
+
+// and returns h with one more step for the inner handler; h's own steps
+// are shared, never appended to.
+func (h minLevel) and(with func(slog.Handler) slog.Handler) minLevel {
+	return minLevel{inner: h.inner, level: h.level, with: append(slices.Clip(h.with), with)}
 }
