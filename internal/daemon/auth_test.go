@@ -6,9 +6,11 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -248,5 +250,56 @@ func TestKeyFileIsPrivateAndSharedKeysWork(t *testing.T) {
 	}
 	if _, err := c.Whoami(ctxT(t), op); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestBcryptSlotsBoundTheLoginsCheckedAtOnce starts orgd with one bcrypt
+// slot and with three, as orgd serve sets them from the cores
+// (Config.BcryptSlots), and sends three logins at once, each a comparison
+// far longer than the wait for a slot.
+func TestBcryptSlotsBoundTheLoginsCheckedAtOnce(t *testing.T) {
+	for _, slots := range []int{1, 3} {
+		t.Run(fmt.Sprintf("%d slots", slots), func(t *testing.T) {
+			d := testenv.Start(t, testenv.Options{BcryptCost: auth.MinCost, Configure: func(cfg *daemon.Config) {
+				cfg.BcryptSlots = slots
+				cfg.StoreQueueTimeout = 20 * time.Millisecond
+			}})
+			d.Operator(t)
+			const logins = 3
+			clients := make([]*rpc.Client, logins)
+			for i := range clients {
+				clients[i] = d.Client(t)
+				if _, err := clients[i].Health(ctxT(t)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			start := make(chan struct{})
+			errs := make([]error, logins)
+			var wg sync.WaitGroup
+			for i, c := range clients {
+				wg.Go(func() {
+					<-start
+					_, errs[i] = c.Login(ctxT(t), "ops@example.com", "operator-password")
+				})
+			}
+			close(start)
+			wg.Wait()
+			var busy int
+			for _, err := range errs {
+				switch rpc.ErrorCode(err) {
+				case 0:
+				case rpc.CodeBusy:
+					busy++
+				default:
+					t.Errorf("login: %v", err)
+				}
+			}
+			switch {
+			case slots == 1 && (busy == 0 || busy == logins):
+				t.Errorf("with one slot, %d of %d logins at once were refused busy, want some but not all", busy, logins)
+			case slots == logins && busy > 0:
+				t.Errorf("with %d slots, %d of %d logins at once were refused busy, want none", slots, busy, logins)
+			}
+		})
 	}
 }
