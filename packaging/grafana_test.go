@@ -6,6 +6,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -252,13 +254,15 @@ func exported(fams map[string]*dto.MetricFamily, name string) bool {
 
 // scrapeRunningOrgd starts orgd with metrics on a Unix socket, makes some
 // traffic (an operator, an organization, logins right and wrong, a lookup)
-// and returns its /metrics as Prometheus parses it.
-func scrapeRunningOrgd(t *testing.T) map[string]*dto.MetricFamily {
+// and returns its /metrics as Prometheus parses it. With a wrapper, orgd
+// runs as the wrapper's last arguments.
+func scrapeRunningOrgd(t *testing.T, wrapper ...string) map[string]*dto.MetricFamily {
 	t.Helper()
 	dir := shortDir(t)
 	sock, metrics := filepath.Join(dir, "orgd.sock"), filepath.Join(dir, "metrics.sock")
-	p := start(t, baseEnv(), orgdBinary(t), "serve", "--data-dir", filepath.Join(dir, "data"), "--listen", "unix://"+sock,
+	cmd := append(wrapper, orgdBinary(t), "serve", "--data-dir", filepath.Join(dir, "data"), "--listen", "unix://"+sock,
 		"--metrics-listen", "unix://"+metrics, "--bcrypt-cost", "10")
+	p := start(t, baseEnv(), cmd[0], cmd[1:]...)
 	waitForSocket(t, sock, p)
 	waitForSocket(t, metrics, p)
 
@@ -304,4 +308,38 @@ func scrapeRunningOrgd(t *testing.T) map[string]*dto.MetricFamily {
 		t.Fatalf("parse /metrics: %v\n%s", err, body)
 	}
 	return fams
+}
+
+// procOfProcesses runs its arguments where /proc shows processes only, and
+// only the caller's, as the unit's ProcSubset=pid and ProtectProc=invisible
+// make it: in a PID and mount namespace of their own.
+var procOfProcesses = []string{"unshare", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc",
+	"sh", "-c", `mount -o remount,subset=pid,hidepid=invisible /proc && exec "$0" "$@"`}
+
+// TestProcessMetricsUnderTheUnitsProc checks that a scrape of orgd under
+// the unit's view of /proc, which hides /proc/stat, still has the process
+// families, its start time included (Prometheus's process collector reads
+// it from /proc/stat).
+func TestProcessMetricsUnderTheUnitsProc(t *testing.T) {
+	need(t, "unshare", "mount")
+	if os.Geteuid() != 0 {
+		t.Skip("mounting a /proc needs root")
+	}
+	probe := append(slices.Clone(procOfProcesses), "test", "!", "-e", "/proc/stat")
+	if out, err := exec.Command(probe[0], probe[1:]...).CombinedOutput(); err != nil {
+		t.Skipf("no /proc of processes only here: %v %s", err, out)
+	}
+	began := time.Now()
+	fams := scrapeRunningOrgd(t, procOfProcesses...)
+	for _, name := range []string{"process_start_time_seconds", "process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds"} {
+		if _, ok := fams[name]; !ok {
+			t.Errorf("%s is missing from the scrape", name)
+		}
+	}
+	if f, ok := fams["process_start_time_seconds"]; ok {
+		at := time.UnixMilli(int64(f.GetMetric()[0].GetGauge().GetValue() * 1e3))
+		if at.Before(began.Add(-time.Second)) || at.After(time.Now()) {
+			t.Errorf("process_start_time_seconds = %s, want between the test's start %s and now", at, began)
+		}
+	}
 }

@@ -201,6 +201,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, o Hooks) (_ *Daemo
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	started := time.Now()
 	d := &Daemon{cfg: cfg, log: log, serveErr: make(chan error, 8)}
 	longStart := o.LongStart
 	if longStart <= 0 {
@@ -267,7 +268,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, o Hooks) (_ *Daemo
 	debug.FreeOSMemory()
 	var store org.Store = d.store
 	if cfg.MetricsListen != "" {
-		d.metrics = metrics.New(metrics.Options{Version: cfg.Version})
+		d.metrics = metrics.New(metrics.Options{Version: cfg.Version, Started: started})
 		store = meteredStore{Store: d.store, m: d.metrics}
 	}
 	d.svc = org.NewService(store, d.store.Directory, d.store.Events, hasher, auth.NewSigner(key, cfg.TokenTTL), auth.NewThrottle(),

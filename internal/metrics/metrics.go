@@ -21,6 +21,7 @@ package metrics
 import (
 	"runtime"
 	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -42,6 +43,10 @@ var Buckets = []float64{
 type Options struct {
 	// Version is orgd's version, exported as orgd_build_info's label.
 	Version string
+	// Started is when orgd began to start, exported as the process's
+	// start time where the process collector cannot read it; now when
+	// zero.
+	Started time.Time
 }
 
 // Metrics is orgd's registry and the families in it. Make one with New;
@@ -130,7 +135,10 @@ func New(o Options) *Metrics {
 		m.logins, m.throttled, buildInfo,
 	}, m.sourced()...)
 	m.reg.MustRegister(m)
-	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if o.Started.IsZero() {
+		o.Started = time.Now()
+	}
+	m.reg.MustRegister(collectors.NewGoCollector(), newProcessCollector(o.Started))
 	return m
 }
 
