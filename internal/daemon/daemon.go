@@ -101,7 +101,7 @@ func OpenStore(ctx context.Context, cfg Config, log *slog.Logger, o Hooks) (*Sto
 	s, err := mongo.Open(ctx, opts)
 	if err == nil && st.engine != nil {
 		err = st.engine.IndexIDs(ctx, s.Database(), mongo.OrganizationsCollection, mongo.ClaimsCollection, mongo.OperatorsCollection,
-			mongo.MembersCollection, mongo.KeysCollection, mongo.RevocationsCollection, mongo.MetaCollection, mongo.AuditCollection)
+			mongo.MembersCollection, mongo.KeysCollection, mongo.RevocationsCollection, mongo.LoginsCollection, mongo.MetaCollection, mongo.AuditCollection)
 		if err != nil {
 			_ = s.Close(context.WithoutCancel(ctx))
 		}

@@ -8,6 +8,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/orgd/orgd/internal/org"
 )
@@ -140,6 +141,9 @@ func (s *Store) undoAccount(ctx context.Context, a org.Account) error {
 		if err := s.release(ctx, key, a.ID); err != nil {
 			return err
 		}
+	}
+	if _, err := s.lastLogins.DeleteOne(ctx, bson.D{{Key: "_id", Value: a.ID}}); err != nil {
+		return storeErr("delete last login", err)
 	}
 	if _, err := s.accounts(a.Role).DeleteOne(ctx, bson.D{{Key: "_id", Value: a.ID}}); err != nil {
 		return storeErr("delete account", err)
@@ -446,7 +450,7 @@ func (s *Store) RevokeToken(ctx context.Context, jti, accountID string, expires 
 }
 
 // TouchLogin implements org.Store: the directory has it now; the store at
-// the next refresh tick (writeLogins).
+// the next refresh tick (writeLogins), in the logins collection.
 func (s *Store) TouchLogin(id string, at time.Time) {
 	at = at.UTC().Truncate(time.Millisecond)
 	s.dir.TouchLogin(id, at)
@@ -455,8 +459,9 @@ func (s *Store) TouchLogin(id string, at time.Time) {
 	s.mu.Unlock()
 }
 
-// writeLogins writes the logins TouchLogin recorded. A failed write is
-// tried again at the next tick.
+// writeLogins writes the logins TouchLogin recorded, each to the account's
+// document in the logins collection, never to the account's own (see
+// loginDoc). A failed write is tried again at the next tick.
 func (s *Store) writeLogins(ctx context.Context) {
 	s.mu.Lock()
 	logins := s.logins
@@ -464,13 +469,13 @@ func (s *Store) writeLogins(ctx context.Context) {
 	s.mu.Unlock()
 	var failed error
 	for id, at := range logins {
-		a, ok := s.dir.Account(id)
-		if !ok {
+		if _, ok := s.dir.Account(id); !ok {
 			continue
 		}
 		if failed == nil {
-			_, failed = s.accounts(a.Role).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
-				bson.D{{Key: "$set", Value: bson.D{{Key: "last_login_at", Value: at}}}})
+			_, failed = s.lastLogins.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+				bson.D{{Key: "$max", Value: bson.D{{Key: "at", Value: at}}}},
+				options.UpdateOne().SetUpsert(true))
 			if failed == nil {
 				continue
 			}

@@ -125,7 +125,20 @@ type accountDoc struct {
 	IntentAt       time.Time `bson:"intent_at,omitempty"`
 	CreatedAt      time.Time `bson:"created_at"`
 	UpdatedAt      time.Time `bson:"updated_at"`
-	LastLoginAt    time.Time `bson:"last_login_at,omitempty"`
+	// LastLoginAt is set by an import, or by an orgd that wrote logins
+	// here; later logins are in the logins collection (loginDoc).
+	LastLoginAt time.Time `bson:"last_login_at,omitempty"`
+}
+
+// loginDoc is when an account last logged in. It is a document of its
+// own, never a field written into the account's: the embedded engine
+// updates a document by reading it whole and writing it back whole, so a
+// login time written into the account's document at the next tick could
+// put back what a change of the account wrote in between (a password, a
+// role, the credential version that revokes its tokens).
+type loginDoc struct {
+	ID string    `bson:"_id"` // the account's id
+	At time.Time `bson:"at"`
 }
 
 // revocationDoc refuses one token until it expires.

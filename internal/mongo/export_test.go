@@ -13,3 +13,6 @@ const AuditRecent = auditRecent
 
 // FillRecentAudit exposes fillRecent.
 var FillRecentAudit = (*Store).fillRecent
+
+// WriteLogins exposes writeLogins, which a tick runs.
+var WriteLogins = (*Store).writeLogins

@@ -58,6 +58,15 @@ func (s *Store) Load(ctx context.Context) error {
 			return fmt.Errorf("load accounts: %w", err)
 		}
 	}
+	logins := make(map[string]time.Time)
+	if err := each(ctx, s.lastLogins, func(d *loginDoc) { logins[d.ID] = d.At.UTC() }); err != nil {
+		return fmt.Errorf("load last logins: %w", err)
+	}
+	for i, a := range accounts {
+		if at := logins[a.ID]; at.After(a.LastLoginAt) {
+			accounts[i].LastLoginAt = at
+		}
+	}
 	var keys []org.Key
 	if err := each(ctx, s.keys, func(d *keyDoc) { keys = append(keys, d.key()) }); err != nil {
 		return fmt.Errorf("load keys: %w", err)

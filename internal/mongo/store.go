@@ -29,6 +29,7 @@ const (
 	MembersCollection       = "members"
 	KeysCollection          = "keys"
 	RevocationsCollection   = "revocations"
+	LoginsCollection        = "logins"
 	ClaimsCollection        = "claims"
 	MetaCollection          = "meta"
 	AuditCollection         = "audit"
@@ -38,7 +39,7 @@ const (
 // tenants'.
 var MasterCollections = []string{
 	OrganizationsCollection, OperatorsCollection, MembersCollection, KeysCollection, RevocationsCollection,
-	ClaimsCollection, MetaCollection, AuditCollection,
+	LoginsCollection, ClaimsCollection, MetaCollection, AuditCollection,
 }
 
 // Store kinds.
@@ -114,6 +115,7 @@ type Store struct {
 	members    *mongo.Collection
 	keys       *mongo.Collection
 	revoked    *mongo.Collection
+	lastLogins *mongo.Collection
 	claims     *mongo.Collection
 	meta       *mongo.Collection
 	audit      *mongo.Collection
@@ -228,6 +230,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		members:       db.Collection(MembersCollection),
 		keys:          db.Collection(KeysCollection),
 		revoked:       db.Collection(RevocationsCollection),
+		lastLogins:    db.Collection(LoginsCollection),
 		claims:        db.Collection(ClaimsCollection),
 		meta:          db.Collection(MetaCollection),
 		audit:         db.Collection(AuditCollection),

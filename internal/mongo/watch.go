@@ -42,11 +42,11 @@ func (s *Store) watchLoop(ctx context.Context) {
 	}
 }
 
-// watch follows the organizations, accounts and revocations through a
-// change stream until it breaks.
+// watch follows the organizations, accounts, keys, revocations and last
+// logins through a change stream until it breaks.
 func (s *Store) watch(ctx context.Context) error {
 	pipeline := mongo.Pipeline{{{Key: "$match", Value: bson.D{{Key: "ns.coll", Value: bson.D{
-		{Key: "$in", Value: bson.A{OrganizationsCollection, OperatorsCollection, MembersCollection, KeysCollection, RevocationsCollection}},
+		{Key: "$in", Value: bson.A{OrganizationsCollection, OperatorsCollection, MembersCollection, KeysCollection, RevocationsCollection, LoginsCollection}},
 	}}}}}}
 	cs, err := s.db.Watch(ctx, pipeline)
 	if err != nil {
@@ -86,8 +86,8 @@ func (s *Store) watch(ctx context.Context) error {
 	return cs.Err()
 }
 
-// refreshOne rereads one organization, account or revocation into the
-// directory.
+// refreshOne rereads one organization, account, key, revocation or last
+// login into the directory.
 func (s *Store) refreshOne(ctx context.Context, collection, id string) error {
 	switch collection {
 	case OrganizationsCollection:
@@ -137,6 +137,16 @@ func (s *Store) refreshOne(ctx context.Context, collection, id string) error {
 			return storeErr("read revocation", err)
 		}
 		s.dir.Revoke(d.ID, d.ExpiresAt.UTC())
+	case LoginsCollection:
+		var d loginDoc
+		err := s.lastLogins.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			return nil // its account is gone
+		}
+		if err != nil {
+			return storeErr("read last login", err)
+		}
+		s.dir.TouchLogin(d.ID, d.At.UTC())
 	}
 	return nil
 }
