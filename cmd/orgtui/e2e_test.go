@@ -55,6 +55,27 @@ func (term *terminal) waitFor(wants ...string) string {
 	}
 }
 
+// waitForRow waits until one line of the screen shows every one of cells,
+// and returns the screen. A list's row is waited for this way: its words
+// may show elsewhere before the list has loaded, as the organization's
+// name does in a member's status bar.
+func (term *terminal) waitForRow(cells ...string) string {
+	term.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		screen := term.screen()
+		if slices.ContainsFunc(strings.Split(screen, "\n"), func(line string) bool {
+			return !slices.ContainsFunc(cells, func(c string) bool { return !strings.Contains(line, c) })
+		}) {
+			return screen
+		}
+		if time.Now().After(deadline) {
+			term.t.Fatalf("no line of the screen shows all of %q:\n%s", cells, screen)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // waitWithout waits until gone no longer shows on the screen.
 func (term *terminal) waitWithout(gone string) {
 	term.t.Helper()

@@ -1,6 +1,8 @@
 package remotetest
 
 import (
+	"bytes"
+	"runtime"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -12,6 +14,13 @@ import (
 // (spinner frames, the filter's delay, health checks) that do not fire
 // within that while keep running and are handled by a later Settle if
 // they fire by then.
+//
+// A while without messages is not all that Settle goes by: a loaded
+// machine may leave a command's goroutine without a CPU for longer than
+// Quiet, before it runs the command or after the command returned, and
+// its message would then be missed. So Settle also waits until no
+// goroutine of a command can still run (every one left is blocked, on a
+// timer or an event) and every message sent has been handled.
 type Driver struct {
 	update func(tea.Msg) tea.Cmd
 	msgs   chan tea.Msg
@@ -50,8 +59,9 @@ func (d *Driver) Send(msg tea.Msg) {
 // Settle handles messages until none arrives for d.Quiet.
 func (d *Driver) Settle() { d.SettleFor(d.Quiet) }
 
-// SettleFor handles messages until none arrives for quiet and no call is
-// under way.
+// SettleFor handles messages until none arrives for quiet, no command's
+// goroutine can still run and no call is under way (for at most
+// d.MaxWait).
 func (d *Driver) SettleFor(quiet time.Duration) {
 	deadline := time.Now().Add(d.MaxWait)
 	for {
@@ -59,11 +69,55 @@ func (d *Driver) SettleFor(quiet time.Duration) {
 		case msg := <-d.msgs:
 			d.handle(msg)
 		case <-time.After(quiet):
-			if d.Busy == nil || !d.Busy() || time.Now().After(deadline) {
+			if !d.working() || time.Now().After(deadline) {
 				return
 			}
 		}
 	}
+}
+
+// working reports whether a message that is not a timer's or an event's
+// may still come: a call is under way, a command's goroutine can run, or
+// a message waits in msgs (select picks at random among ready cases, so
+// the timer may have won). They are looked at in the order a command goes
+// through them, so that one moving on meanwhile is seen at the next.
+func (d *Driver) working() bool {
+	return (d.Busy != nil && d.Busy()) || commandRunnable() || len(d.msgs) > 0
+}
+
+// launched ends the line that names the function that started a
+// goroutine, in a dump of the goroutines, when launch started it.
+var launched = []byte("remotetest.(*Driver).launch in goroutine ")
+
+// commandRunnable reports whether a goroutine that launch started is
+// running or waiting only for a CPU: it has not yet run its command, is
+// running it, or is handing over its message. One blocked in a receive
+// or a sleep waits for a timer or an event, which Settle does not wait
+// for.
+func commandRunnable() bool {
+	buf := make([]byte, 64<<10)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	for _, g := range bytes.Split(buf, []byte("\n\n")) {
+		if !bytes.Contains(g, launched) {
+			continue
+		}
+		// "goroutine 18 [runnable]:"
+		header, _, _ := bytes.Cut(g, []byte("\n"))
+		_, state, _ := bytes.Cut(header, []byte("["))
+		for _, s := range []string{"running", "runnable", "preempted", "syscall"} {
+			if bytes.HasPrefix(state, []byte(s)) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (d *Driver) handle(msg tea.Msg) {
