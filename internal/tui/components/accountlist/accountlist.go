@@ -68,7 +68,7 @@ type Model struct {
 	err    string
 
 	loading bool
-	seq     int
+	loads   pages.Loads
 	spin    spin.Model
 
 	win      table.Window
@@ -79,7 +79,7 @@ type Model struct {
 // loadedMsg is a page of the list.
 type loadedMsg struct {
 	id   string
-	seq  int
+	load pages.Load
 	more bool
 	list *rpc.AccountList
 	err  error
@@ -124,10 +124,9 @@ func (m *Model) Reload(focus string) tea.Cmd {
 	} else if a, ok := m.Selected(); ok && m.focus == "" {
 		m.focus = a.Email
 	}
-	m.seq++
 	m.loading = true
 	m.toBottom = false
-	return tea.Batch(m.fetch(m.seq, "", PageSize, false), m.spin.Start())
+	return tea.Batch(m.fetch(m.loads.Next(), "", PageSize, false), m.spin.Start())
 }
 
 func (m *Model) more(limit int) tea.Cmd {
@@ -135,7 +134,7 @@ func (m *Model) more(limit int) tea.Cmd {
 		return nil
 	}
 	m.loading = true
-	return tea.Batch(m.fetch(m.seq, m.next, limit, true), m.spin.Start())
+	return tea.Batch(m.fetch(m.loads.Current(), m.next, limit, true), m.spin.Start())
 }
 
 func (m *Model) prefetch() tea.Cmd {
@@ -145,11 +144,11 @@ func (m *Model) prefetch() tea.Cmd {
 	return nil
 }
 
-func (m Model) fetch(seq int, cursor string, limit int, more bool) tea.Cmd {
+func (m Model) fetch(which pages.Load, cursor string, limit int, more bool) tea.Cmd {
 	id, load := m.opt.ID, m.opt.Load
 	return m.orgd.Call(func(ctx context.Context, c remote.Client, token string) (tea.Msg, error) {
 		l, err := load(ctx, c, token, cursor, limit)
-		return loadedMsg{id: id, seq: seq, more: more, list: l, err: err}, err
+		return loadedMsg{id: id, load: which, more: more, list: l, err: err}, err
 	})
 }
 
@@ -158,7 +157,7 @@ func (m Model) fetch(seq int, cursor string, limit int, more bool) tea.Cmd {
 func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case loadedMsg:
-		if msg.id != m.opt.ID || msg.seq != m.seq {
+		if msg.id != m.opt.ID || !m.loads.Latest(msg.load) {
 			return m, nil
 		}
 		return m.onLoaded(msg)

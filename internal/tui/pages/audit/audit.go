@@ -55,7 +55,7 @@ type Model struct {
 	err    string
 
 	loading  bool
-	seq      int
+	loads    pages.Loads
 	spin     spin.Model
 	win      table.Window
 	searched int  // calls in a row that came back short
@@ -67,7 +67,7 @@ type loadMsg struct{}
 
 // loadedMsg is a page of the log.
 type loadedMsg struct {
-	seq   int
+	load  pages.Load
 	more  bool
 	limit int
 	list  *rpc.AuditList
@@ -137,7 +137,7 @@ func (m Model) Update(msg tea.Msg) (pages.Page, tea.Cmd) {
 	case moveMsg:
 		return m.moveTo(msg)
 	case loadedMsg:
-		if msg.seq != m.seq {
+		if !m.loads.Latest(msg.load) {
 			return m, nil
 		}
 		return m.onLoaded(msg)
@@ -227,7 +227,7 @@ func (m Model) moveTo(msg moveMsg) (pages.Page, tea.Cmd) {
 
 // reload loads the log again from the newest entry.
 func (m *Model) reload() tea.Cmd {
-	m.seq++
+	m.loads.Next()
 	m.loading = true
 	m.toBottom = false
 	m.searched = 0
@@ -256,10 +256,10 @@ func (m *Model) prefetch() tea.Cmd {
 }
 
 func (m Model) fetch(cursor string, limit int, more bool) tea.Cmd {
-	seq, f := m.seq, m.filter
+	load, f := m.loads.Current(), m.filter
 	return m.c.Orgd.Call(func(ctx context.Context, c remote.Client, token string) (tea.Msg, error) {
 		l, err := c.ListAudit(ctx, f.params(token, cursor, limit))
-		return loadedMsg{seq: seq, more: more, limit: limit, list: l, err: err}, err
+		return loadedMsg{load: load, more: more, limit: limit, list: l, err: err}, err
 	})
 }
 

@@ -47,7 +47,7 @@ type Model struct {
 	err    string
 
 	loading bool
-	seq     int // numbers loads from the top; replies of older ones are dropped
+	loads   pages.Loads // replies of older loads, or of another list, are dropped
 	spin    spin.Model
 
 	cursor, offset int
@@ -86,7 +86,7 @@ func newRow(raw json.RawMessage) row {
 // loadedMsg is a page of data.find.
 type loadedMsg struct {
 	org    string
-	seq    int
+	load   pages.Load
 	more   bool   // appends to what is loaded
 	filter string // the filter it was asked with
 	found  *rpc.DataFound
@@ -96,7 +96,7 @@ type loadedMsg struct {
 // totalMsg is the number of documents from org.stats.
 type totalMsg struct {
 	org   string
-	seq   int
+	load  pages.Load
 	total int64
 }
 
@@ -176,7 +176,7 @@ func (m Model) Update(msg tea.Msg) (pages.Page, tea.Cmd) {
 		}
 		return m.onLoaded(msg)
 	case totalMsg:
-		if msg.org == m.org.ID && msg.seq == m.seq && m.filter == "" {
+		if msg.org == m.org.ID && m.loads.Latest(msg.load) && m.filter == "" {
 			m.total = msg.total
 		}
 		return m, nil
@@ -317,12 +317,12 @@ func (m *Model) reload() tea.Cmd {
 	if r, ok := m.selected(); ok && m.focusID == "" {
 		m.focusID = r.id
 	}
-	m.seq++
+	load := m.loads.Next()
 	m.loading = true
 	m.toBottom = false
-	cmds := []tea.Cmd{m.fetch(m.seq, "", PageSize, false), m.spin.Start()}
+	cmds := []tea.Cmd{m.fetch(load, "", PageSize, false), m.spin.Start()}
 	if m.filter == "" {
-		cmds = append(cmds, m.count(m.seq))
+		cmds = append(cmds, m.count(load))
 	}
 	return tea.Batch(cmds...)
 }
@@ -333,7 +333,7 @@ func (m *Model) more(limit int) tea.Cmd {
 		return nil
 	}
 	m.loading = true
-	return tea.Batch(m.fetch(m.seq, m.next, limit, true), m.spin.Start())
+	return tea.Batch(m.fetch(m.loads.Current(), m.next, limit, true), m.spin.Start())
 }
 
 // prefetch loads the next page when the cursor is within a screen of the
@@ -345,7 +345,7 @@ func (m *Model) prefetch() tea.Cmd {
 	return nil
 }
 
-func (m Model) fetch(seq int, cursor string, limit int, more bool) tea.Cmd {
+func (m Model) fetch(load pages.Load, cursor string, limit int, more bool) tea.Cmd {
 	orgID, name, filter := m.org.ID, m.org.Name, m.filter
 	return m.c.Orgd.Call(func(ctx context.Context, c remote.Client, token string) (tea.Msg, error) {
 		p := rpc.DataFindParams{Token: token, Org: name, Limit: limit, Cursor: cursor}
@@ -353,13 +353,13 @@ func (m Model) fetch(seq int, cursor string, limit int, more bool) tea.Cmd {
 			p.Filter = json.RawMessage(filter)
 		}
 		found, err := c.FindDocuments(ctx, p)
-		return loadedMsg{org: orgID, seq: seq, more: more, filter: filter, found: found, err: err}, err
+		return loadedMsg{org: orgID, load: load, more: more, filter: filter, found: found, err: err}, err
 	})
 }
 
 // count asks org.stats how many documents the collection holds: a figure
 // orgd reads from collStats, which costs nothing, unlike data.count.
-func (m Model) count(seq int) tea.Cmd {
+func (m Model) count(load pages.Load) tea.Cmd {
 	orgID, name := m.org.ID, m.org.Name
 	return m.c.Orgd.Call(func(ctx context.Context, c remote.Client, token string) (tea.Msg, error) {
 		s, err := c.OrgStats(ctx, token, name)
@@ -369,12 +369,12 @@ func (m Model) count(seq int) tea.Cmd {
 			// connection or an ended session from it.
 			return nil, err
 		}
-		return totalMsg{org: orgID, seq: seq, total: s.Documents}, nil
+		return totalMsg{org: orgID, load: load, total: s.Documents}, nil
 	})
 }
 
 func (m Model) onLoaded(msg loadedMsg) (pages.Page, tea.Cmd) {
-	if msg.seq != m.seq {
+	if !m.loads.Latest(msg.load) {
 		return m, nil
 	}
 	m.loading = false

@@ -37,7 +37,7 @@ type Model struct {
 	loaded  bool
 	err     string
 	loading bool
-	seq     int
+	loads   pages.Loads
 	spin    spin.Model
 	win     table.Window
 	focus   string // put the cursor on this fingerprint once loaded
@@ -50,7 +50,7 @@ type loadMsg struct{ whose string }
 // signed-in account's own).
 type loadedMsg struct {
 	whose string
-	seq   int
+	load  pages.Load
 	list  *rpc.KeyList
 	err   error
 }
@@ -142,7 +142,7 @@ func (m Model) Update(msg tea.Msg) (pages.Page, tea.Cmd) {
 		next := m.reload("")
 		return m, next
 	case loadedMsg:
-		if !strings.EqualFold(msg.whose, m.email) || msg.seq != m.seq {
+		if !strings.EqualFold(msg.whose, m.email) || !m.loads.Latest(msg.load) {
 			return m, nil
 		}
 		return m.loadedKeys(msg), nil
@@ -162,12 +162,11 @@ func (m *Model) reload(focus string) tea.Cmd {
 	} else if k, ok := m.Selected(); ok && m.focus == "" {
 		m.focus = k.Fingerprint
 	}
-	m.seq++
 	m.loading = true
-	whose, seq := m.email, m.seq
+	whose, load := m.email, m.loads.Next()
 	call := m.c.Orgd.Call(func(ctx context.Context, c remote.Client, token string) (tea.Msg, error) {
 		l, err := c.ListKeys(ctx, rpc.KeyListParams{Token: token, Email: whose})
-		return loadedMsg{whose: whose, seq: seq, list: l, err: err}, err
+		return loadedMsg{whose: whose, load: load, list: l, err: err}, err
 	})
 	return tea.Batch(call, m.spin.Start())
 }

@@ -46,7 +46,7 @@ type Model struct {
 	err    string
 
 	loading bool
-	seq     int // numbers loads from the top; replies of older ones are dropped
+	loads   pages.Loads // replies of older loads, or of another list, are dropped
 	spin    spin.Model
 
 	cursor, offset int
@@ -62,7 +62,7 @@ type Model struct {
 
 // loadedMsg is a page of org.list.
 type loadedMsg struct {
-	seq  int
+	load pages.Load
 	more bool // appends to what is loaded
 	list *rpc.OrgList
 	err  error
@@ -315,10 +315,9 @@ func (m *Model) reload() tea.Cmd {
 	if o, ok := m.Selected(); ok && m.focusID == "" {
 		m.focusID = o.ID
 	}
-	m.seq++
 	m.loading = true
 	m.toBottom = false
-	return tea.Batch(m.fetch(m.seq, "", PageSize, false), m.spin.Start())
+	return tea.Batch(m.fetch(m.loads.Next(), "", PageSize, false), m.spin.Start())
 }
 
 // more loads the page after what is loaded.
@@ -327,7 +326,7 @@ func (m *Model) more(limit int) tea.Cmd {
 		return nil
 	}
 	m.loading = true
-	return tea.Batch(m.fetch(m.seq, m.next, limit, true), m.spin.Start())
+	return tea.Batch(m.fetch(m.loads.Current(), m.next, limit, true), m.spin.Start())
 }
 
 // prefetch loads the next page when the cursor is within a screen of the
@@ -339,16 +338,16 @@ func (m *Model) prefetch() tea.Cmd {
 	return nil
 }
 
-func (m Model) fetch(seq int, cursor string, limit int, more bool) tea.Cmd {
+func (m Model) fetch(load pages.Load, cursor string, limit int, more bool) tea.Cmd {
 	q, sel := SplitFilter(m.query)
 	return m.c.Orgd.Call(func(ctx context.Context, c remote.Client, token string) (tea.Msg, error) {
 		l, err := c.ListOrgs(ctx, rpc.OrgListParams{Token: token, Query: q, Selector: sel, Limit: limit, Cursor: cursor})
-		return loadedMsg{seq: seq, more: more, list: l, err: err}, err
+		return loadedMsg{load: load, more: more, list: l, err: err}, err
 	})
 }
 
 func (m Model) onLoaded(msg loadedMsg) (pages.Page, tea.Cmd) {
-	if msg.seq != m.seq {
+	if !m.loads.Latest(msg.load) {
 		return m, nil
 	}
 	m.loading = false

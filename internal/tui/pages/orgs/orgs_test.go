@@ -301,3 +301,27 @@ func offers(cols [][]keymap.Binding, k string) bool {
 	}
 	return false
 }
+
+func TestAListTakesNoReplyMeantForTheListItReplaced(t *testing.T) {
+	// The list of an earlier session, whose first page is still on its
+	// way after a logout, and the list of the next session, which has just
+	// loaded its own first page: both are their page's first load.
+	before := start(t, &remotetest.Fake{Orgs: remotetest.Orgs(3)}, rpc.RoleOperator)
+	h := start(t, &remotetest.Fake{Orgs: []rpc.Organization{remotetest.NewOrg("Acme", "a@acme.test")}}, rpc.RoleOperator)
+	old := before.list()
+	late := old.fetch(old.loads.Current(), "", PageSize, false)()
+	if r, ok := late.(remote.Reply); ok {
+		late = r.Msg
+	}
+	if _, ok := late.(loadedMsg); !ok {
+		t.Fatalf("the earlier list's load answered %T, want a page", late)
+	}
+	h.page, _ = h.page.Update(late)
+	var names []string
+	for _, o := range h.list().items {
+		names = append(names, o.Name)
+	}
+	if !slices.Equal(names, []string{"Acme"}) {
+		t.Errorf("after the earlier list's reply, the list shows %q, want only its own [Acme]", names)
+	}
+}
