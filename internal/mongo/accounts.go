@@ -501,3 +501,41 @@ func (s *Store) forgetRevocations(ctx context.Context) {
 		}
 	}
 }
+
+// removeStrayLogins deletes the last logins that Load found no account
+// for, once the store says the account is gone: a login written while its
+// account was being removed outlives it. Those it cannot tell about yet
+// are tried again at the next tick.
+func (s *Store) removeStrayLogins(ctx context.Context) error {
+	s.mu.Lock()
+	strays := s.strayLogins
+	s.strayLogins = nil
+	s.mu.Unlock()
+	var err error
+	for id := range strays {
+		if _, ok := s.dir.Account(id); ok {
+			continue
+		}
+		gone := false
+		if err == nil {
+			gone, err = s.accountGone(ctx, id)
+		}
+		if err == nil && gone {
+			if _, derr := s.lastLogins.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); derr != nil {
+				err = storeErr("remove last login", derr)
+			} else {
+				s.log.Info("removed the last login of an account that no longer exists", "account", id)
+				continue
+			}
+		}
+		if err != nil {
+			s.mu.Lock()
+			if s.strayLogins == nil {
+				s.strayLogins = make(map[string]bool)
+			}
+			s.strayLogins[id] = true
+			s.mu.Unlock()
+		}
+	}
+	return err
+}

@@ -18,7 +18,7 @@ import (
 type Problem struct {
 	// Kind is one of "intent", "missing_collection", "orphan_collection",
 	// "orphan_claim", "missing_claim", "stale_record", "orphan_member",
-	// "orphan_key", "no_admin", "stale_lock" and "upgrade".
+	// "orphan_key", "orphan_login", "no_admin", "stale_lock" and "upgrade".
 	Kind   string
 	Detail string
 }
@@ -28,7 +28,8 @@ func (p Problem) String() string { return p.Kind + ": " + p.Detail }
 // Check reads the whole store and reports every broken invariant: changes
 // left half-done, organizations without their collection or without an
 // admin, tenant collections without an organization, members without
-// their organization, claims without an owner (or owners without their
+// their organization, SSH keys and last logins without their account,
+// claims without an owner (or owners without their
 // claims), and an upgrade from an earlier orgd's layout that is not
 // finished. It changes nothing.
 func (s *Store) Check(ctx context.Context) ([]Problem, error) {
@@ -41,10 +42,11 @@ func (s *Store) Check(ctx context.Context) ([]Problem, error) {
 		ops, members []accountDoc
 		claims       []claimDoc
 		keys         []keyDoc
+		logins       []loginDoc
 		meta         []commitDoc
 		collections  map[namespace]bool
 		wg           sync.WaitGroup
-		errs         [7]error
+		errs         [8]error
 	)
 	wg.Go(func() { errs[0] = findAll(ctx, s, OrganizationsCollection, &orgs) })
 	wg.Go(func() { errs[1] = findAll(ctx, s, OperatorsCollection, &ops) })
@@ -53,6 +55,7 @@ func (s *Store) Check(ctx context.Context) ([]Problem, error) {
 	wg.Go(func() { errs[4] = findAll(ctx, s, KeysCollection, &keys) })
 	wg.Go(func() { errs[5] = findAll(ctx, s, MetaCollection, &meta) })
 	wg.Go(func() { collections, errs[6] = s.allCollections(ctx) })
+	wg.Go(func() { errs[7] = findAll(ctx, s, LoginsCollection, &logins) })
 	wg.Wait()
 	if err := errors.Join(errs[:]...); err != nil {
 		return nil, err
@@ -161,6 +164,11 @@ func (s *Store) Check(ctx context.Context) ([]Problem, error) {
 	for _, k := range keys {
 		if !accountIDs[k.Account] && !upgrading[k.Account] {
 			add("orphan_key", "SSH key %s (%s) belongs to account %s, which does not exist; orgd removes it", k.ID, k.Name, k.Account)
+		}
+	}
+	for _, l := range logins {
+		if !accountIDs[l.ID] && !upgrading[l.ID] {
+			add("orphan_login", "the last login of account %s, which does not exist; orgd removes it", l.ID)
 		}
 	}
 	for _, d := range orgs {

@@ -63,9 +63,18 @@ func (s *Store) Load(ctx context.Context) error {
 		return fmt.Errorf("load last logins: %w", err)
 	}
 	for i, a := range accounts {
-		if at := logins[a.ID]; at.After(a.LastLoginAt) {
-			accounts[i].LastLoginAt = at
+		if at, ok := logins[a.ID]; ok {
+			if at.After(a.LastLoginAt) {
+				accounts[i].LastLoginAt = at
+			}
+			delete(logins, a.ID)
 		}
+	}
+	// What is left is of accounts gone, or made after the accounts were
+	// read: Reconcile tells which.
+	strays := make(map[string]bool, len(logins))
+	for id := range logins {
+		strays[id] = true
 	}
 	var keys []org.Key
 	if err := each(ctx, s.keys, func(d *keyDoc) { keys = append(keys, d.key()) }); err != nil {
@@ -77,6 +86,7 @@ func (s *Store) Load(ctx context.Context) error {
 	}
 	s.dir.Replace(org.Load{Organizations: orgs, Accounts: accounts, Keys: keys, Revoked: revoked}, asOf)
 	s.mu.Lock()
+	s.strayLogins = strays
 	s.seen = version
 	clear(s.own)
 	s.mu.Unlock()

@@ -2,6 +2,7 @@ package mongo_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -89,5 +90,68 @@ func TestLoginsWrittenDuringChangesNeverUndoThem(t *testing.T) {
 	got, ok := fresh.Account(admin.ID)
 	if !ok || !got.LastLoginAt.Equal(last) || got.CredVersion != want.CredVersion {
 		t.Fatalf("a fresh load has %+v (found %v), want last login %s and credential version %d", got, ok, last, want.CredVersion)
+	}
+}
+
+// TestALastLoginWithoutItsAccountIsReportedAndRemoved: a login written
+// while its account was being removed outlives the account. orgd check
+// reports it, and the next load and reconcile remove it, and nothing else.
+func TestALastLoginWithoutItsAccountIsReportedAndRemoved(t *testing.T) {
+	proc := testenv.StartStoreProcess(t, testenv.ShortDir(t))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	open := func() (*mongo.Store, *org.Directory) {
+		t.Helper()
+		dir := org.NewDirectory(nil)
+		s, err := mongo.Open(ctx, mongo.Options{URI: proc.URI, Database: "orgd", Kind: mongo.KindEmbedded,
+			Directory: dir, ServerSelectionTimeout: 10 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close(context.Background()) })
+		return s, dir
+	}
+	s, dir := open()
+	if _, err := create(ctx, s, "Acme", "admin@acme.example"); err != nil {
+		t.Fatal(err)
+	}
+	admin, _ := dir.AccountByEmail("admin@acme.example")
+	s.TouchLogin(admin.ID, time.Now())
+	mongo.WriteLogins(s, ctx)
+	const gone = "6b0000000000000000000001"
+	logins := s.Database().Collection(mongo.LoginsCollection)
+	if _, err := logins.InsertOne(ctx, bson.D{{Key: "_id", Value: gone}, {Key: "at", Value: time.Now()}}); err != nil {
+		t.Fatal(err)
+	}
+	orphans := func() []string {
+		t.Helper()
+		problems, err := s.Check(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, p := range problems {
+			if p.Kind == "orphan_login" {
+				got = append(got, p.Detail)
+			}
+		}
+		return got
+	}
+	if got := orphans(); len(got) != 1 || !strings.Contains(got[0], gone) {
+		t.Fatalf("orgd check reports the last logins %q, want the one of %s alone", got, gone)
+	}
+
+	next, _ := open()
+	if err := next.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := logins.CountDocuments(ctx, bson.D{{Key: "_id", Value: gone}}); err != nil || n != 0 {
+		t.Errorf("after a load and a reconcile, %d last logins of the removed account remain (%v), want none", n, err)
+	}
+	if n, err := logins.CountDocuments(ctx, bson.D{{Key: "_id", Value: admin.ID}}); err != nil || n != 1 {
+		t.Errorf("the admin's last login is gone too (%d, %v)", n, err)
+	}
+	if got := orphans(); len(got) != 0 {
+		t.Errorf("orgd check still reports %q", got)
 	}
 }

@@ -42,6 +42,9 @@ func (s *Store) Reconcile(ctx context.Context) error {
 	if err := s.removeOrphanKeys(ctx); err != nil {
 		errs = append(errs, err)
 	}
+	if err := s.removeStrayLogins(ctx); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
