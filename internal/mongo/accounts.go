@@ -149,6 +149,9 @@ func (s *Store) undoAccount(ctx context.Context, a org.Account) error {
 		return storeErr("delete account", err)
 	}
 	s.dir.RemoveAccount(a.ID)
+	// A login written meanwhile may have put its document back: the next
+	// tick removes it.
+	s.markStrayLogin(a.ID)
 	return nil
 }
 
@@ -161,6 +164,11 @@ func (s *Store) updateAccountIf(ctx context.Context, a org.Account, update bson.
 	}
 	done := d.account(a.Role == org.RoleOperator)
 	s.dir.PutAccount(done)
+	// The directory has the last login, which the logins collection holds
+	// rather than the account's document.
+	if known, ok := s.dir.Account(done.ID); ok {
+		done.LastLoginAt = known.LastLoginAt
+	}
 	return done, nil
 }
 
@@ -180,7 +188,11 @@ func (s *Store) readAccount(ctx context.Context, id string) (org.Account, error)
 	if err != nil {
 		return org.Account{}, storeErr("read account", err)
 	}
-	return d.account(known.Role == org.RoleOperator), nil
+	a := d.account(known.Role == org.RoleOperator)
+	if known.LastLoginAt.After(a.LastLoginAt) {
+		a.LastLoginAt = known.LastLoginAt // from the logins collection
+	}
+	return a, nil
 }
 
 var errNoAccount = &org.Error{Code: org.ENOTFOUND, Field: "email", Message: "the account no longer exists"}
@@ -477,6 +489,9 @@ func (s *Store) writeLogins(ctx context.Context) {
 				bson.D{{Key: "$max", Value: bson.D{{Key: "at", Value: at}}}},
 				options.UpdateOne().SetUpsert(true))
 			if failed == nil {
+				if _, ok := s.dir.Account(id); !ok {
+					s.markStrayLogin(id) // removed meanwhile
+				}
 				continue
 			}
 		}
@@ -500,6 +515,17 @@ func (s *Store) forgetRevocations(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// markStrayLogin has the next Reconcile remove the last login of account
+// id if the account is gone by then.
+func (s *Store) markStrayLogin(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.strayLogins == nil {
+		s.strayLogins = make(map[string]bool)
+	}
+	s.strayLogins[id] = true
 }
 
 // removeStrayLogins deletes the last logins that Load found no account
@@ -529,12 +555,7 @@ func (s *Store) removeStrayLogins(ctx context.Context) error {
 			}
 		}
 		if err != nil {
-			s.mu.Lock()
-			if s.strayLogins == nil {
-				s.strayLogins = make(map[string]bool)
-			}
-			s.strayLogins[id] = true
-			s.mu.Unlock()
+			s.markStrayLogin(id)
 		}
 	}
 	return err

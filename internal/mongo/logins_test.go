@@ -155,3 +155,46 @@ func TestALastLoginWithoutItsAccountIsReportedAndRemoved(t *testing.T) {
 		t.Errorf("orgd check still reports %q", got)
 	}
 }
+
+// TestAccountsKeepTheirLastLoginThroughChangesAndRemoval: the account a
+// change answers with has its last login, which is no longer in the
+// account's document; and a login written back while the account is being
+// removed is gone at the next reconcile, without waiting for a load.
+func TestAccountsKeepTheirLastLoginThroughChangesAndRemoval(t *testing.T) {
+	s, _ := openStoreWith(t, mongo.Options{Exclusive: true})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	o, err := create(ctx, s, "Acme", "admin@acme.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	viewer, err := s.CreateAccount(ctx, org.Account{ID: org.NewID(), Email: "viewer@acme.example", Role: org.RoleViewer, OrgID: o.ID, PasswordHash: []byte("hash"), CredVersion: 1}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().UTC().Truncate(time.Millisecond)
+	s.TouchLogin(viewer.ID, at)
+	mongo.WriteLogins(s, ctx)
+	changed, err := s.UpdateAccount(ctx, viewer.ID, org.AccountChange{Revoke: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !changed.LastLoginAt.Equal(at) {
+		t.Errorf("the changed account's last login is %s, want %s", changed.LastLoginAt, at)
+	}
+
+	if err := s.RemoveAccount(ctx, viewer.ID); err != nil {
+		t.Fatal(err)
+	}
+	// What a login written between the removal's steps leaves behind.
+	logins := s.Database().Collection(mongo.LoginsCollection)
+	if _, err := logins.InsertOne(ctx, bson.D{{Key: "_id", Value: viewer.ID}, {Key: "at", Value: at}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := logins.CountDocuments(ctx, bson.D{{Key: "_id", Value: viewer.ID}}); err != nil || n != 0 {
+		t.Errorf("after the removal and a reconcile, %d last logins of the removed account remain (%v), want none", n, err)
+	}
+}
