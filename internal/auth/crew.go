@@ -27,13 +27,15 @@ func newCrew() *crew {
 	return &crew{jobs: make(chan func()), quit: make(chan struct{})}
 }
 
-// run runs f on one of the crew's threads and returns when f has. The crew
-// grows to at most limit threads; once it has stopped, f runs on the
-// caller's own thread.
+// run runs f on one of the crew's threads and returns when f has; a panic
+// in f is the caller's, as if f had run there. The crew grows to at most
+// limit threads; once it has stopped, f runs on the caller's own thread.
 func (c *crew) run(f func(), limit int) {
 	done := make(chan struct{})
+	var panicked any
 	job := func() {
 		defer close(done)
+		defer func() { panicked = recover() }()
 		f()
 	}
 	select {
@@ -50,6 +52,9 @@ func (c *crew) run(f func(), limit int) {
 		}
 	}
 	<-done
+	if panicked != nil {
+		panic(panicked)
+	}
 }
 
 // grow starts a thread for job unless the crew has limit threads already.

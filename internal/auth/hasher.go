@@ -81,8 +81,11 @@ func bcryptSlots() int {
 	return max(1, runtime.GOMAXPROCS(0)-1)
 }
 
-// Close gives the hasher's threads back to the runtime. Hash and Compare
-// still work after it, on their callers' threads.
+// Close gives the hasher's threads back to the runtime, at their former
+// priority. A process that may not raise a thread's priority (without
+// CAP_SYS_NICE or an RLIMIT_NICE that allows it) keeps them instead, idle,
+// one per slot used. Hash and Compare still work after Close, on their
+// callers' threads.
 func (h *Hasher) Close() { h.crew.close() }
 
 // Cost returns the cost new hashes are made with.

@@ -6,18 +6,27 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 )
 
-// niceOf is the nice value of thread tid (getpriority returns 20 minus it).
+// threadNice is the nice value of thread tid (getpriority returns 20
+// minus it).
+func threadNice(tid int) (int, error) {
+	p, err := syscall.Getpriority(syscall.PRIO_PROCESS, tid)
+	return 20 - p, err
+}
+
+// niceOf is threadNice for the test's own goroutine: never call it on a
+// crew thread, which t.Fatal would end.
 func niceOf(t *testing.T, tid int) int {
 	t.Helper()
-	p, err := syscall.Getpriority(syscall.PRIO_PROCESS, tid)
+	nice, err := threadNice(tid)
 	if err != nil {
 		t.Fatalf("thread %d: %v", tid, err)
 	}
-	return 20 - p
+	return nice
 }
 
 // canRaisePriority reports whether this process may lower a thread's nice
@@ -53,12 +62,18 @@ func TestBcryptRunsOnThreadsOfLowerPriorityThatItKeeps(t *testing.T) {
 
 	var tids []int
 	var nices []int
+	var errs []error
 	for range 3 {
 		h.crew.run(func() {
 			tid := syscall.Gettid()
-			tids = append(tids, tid)
-			nices = append(nices, niceOf(t, tid))
+			nice, err := threadNice(tid)
+			tids, nices, errs = append(tids, tid), append(nices, nice), append(errs, err)
 		}, cap(h.slots))
+	}
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 	want := min(19, before+yieldingNice)
 	for i, tid := range tids {
@@ -93,11 +108,10 @@ func TestBcryptRunsOnThreadsOfLowerPriorityThatItKeeps(t *testing.T) {
 	h.Close()
 	tid := tids[0]
 	raised := canRaisePriority(t)
-	for range 1000 {
-		if !raised || niceOf(t, tid) == before {
-			break
-		}
-		runtime.Gosched()
+	// The thread raises itself once it runs, at nice 19 on a busy machine
+	// perhaps not at once.
+	for deadline := time.Now().Add(10 * time.Second); raised && niceOf(t, tid) != before && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
 	}
 	if got := niceOf(t, tid); raised && got != before {
 		t.Errorf("after Close, the crew's thread is at nice %d, want %d", got, before)
@@ -129,5 +143,30 @@ func TestTheCrewHasAtMostOneThreadPerSlot(t *testing.T) {
 	wg.Wait()
 	if n := h.crew.started(); n < 1 || n > 2 {
 		t.Errorf("20 comparisons over 2 slots started %d threads, want 1 or 2", n)
+	}
+}
+
+func TestAPanicInAComputationIsTheCallers(t *testing.T) {
+	h, err := NewHasherUnchecked(bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	caller := syscall.Gettid()
+	var got any
+	func() {
+		defer func() { got = recover() }()
+		h.crew.run(func() { panic("bcrypt failed") }, cap(h.slots))
+	}()
+	if got != "bcrypt failed" {
+		t.Fatalf("the caller recovered %v, want the computation's panic", got)
+	}
+	// The crew goes on, on a thread that is not the caller's.
+	var ran int
+	h.crew.run(func() { ran = syscall.Gettid() }, cap(h.slots))
+	if ran == 0 || ran == caller {
+		t.Errorf("after a panic, a computation ran on thread %d (the caller's is %d)", ran, caller)
 	}
 }
