@@ -49,12 +49,20 @@ func canRaisePriority(t *testing.T) bool {
 	return true
 }
 
-func TestBcryptRunsOnThreadsOfLowerPriorityThatItKeeps(t *testing.T) {
+// ownHasher is a hasher of the test's own, with a crew of its own, closed
+// when the test ends.
+func ownHasher(t *testing.T) *Hasher {
+	t.Helper()
 	h, err := NewHasherUnchecked(bcrypt.MinCost)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer h.Close()
+	t.Cleanup(h.Close)
+	return h
+}
+
+func TestBcryptRunsOnThreadsOfLowerPriorityThatItKeeps(t *testing.T) {
+	h := ownHasher(t)
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	caller := syscall.Gettid()
@@ -125,11 +133,7 @@ func TestBcryptRunsOnThreadsOfLowerPriorityThatItKeeps(t *testing.T) {
 }
 
 func TestTheCrewHasAtMostOneThreadPerSlot(t *testing.T) {
-	h, err := NewHasherUnchecked(bcrypt.MinCost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
+	h := ownHasher(t)
 	h.SetSlots(2)
 	hash := quickHash(t, "a password")
 	var wg sync.WaitGroup
@@ -147,11 +151,7 @@ func TestTheCrewHasAtMostOneThreadPerSlot(t *testing.T) {
 }
 
 func TestAPanicInAComputationIsTheCallers(t *testing.T) {
-	h, err := NewHasherUnchecked(bcrypt.MinCost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
+	h := ownHasher(t)
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	caller := syscall.Gettid()
