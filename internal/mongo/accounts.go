@@ -528,10 +528,10 @@ func (s *Store) markStrayLogin(id string) {
 	s.strayLogins[id] = true
 }
 
-// removeStrayLogins deletes the last logins that Load found no account
-// for, once the store says the account is gone: a login written while its
-// account was being removed outlives it. Those it cannot tell about yet
-// are tried again at the next tick.
+// removeStrayLogins deletes the last logins marked stray, once the store
+// says their account is gone: a login written while its account was being
+// removed outlives it. After a store error, the rest wait for the next
+// tick.
 func (s *Store) removeStrayLogins(ctx context.Context) error {
 	s.mu.Lock()
 	strays := s.strayLogins
@@ -542,21 +542,26 @@ func (s *Store) removeStrayLogins(ctx context.Context) error {
 		if _, ok := s.dir.Account(id); ok {
 			continue
 		}
-		gone := false
 		if err == nil {
-			gone, err = s.accountGone(ctx, id)
-		}
-		if err == nil && gone {
-			if _, derr := s.lastLogins.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); derr != nil {
-				err = storeErr("remove last login", derr)
-			} else {
-				s.log.Info("removed the last login of an account that no longer exists", "account", id)
-				continue
-			}
+			err = s.removeLoginIfGone(ctx, id)
 		}
 		if err != nil {
 			s.markStrayLogin(id)
 		}
 	}
 	return err
+}
+
+// removeLoginIfGone deletes the last login of account id if the store
+// has no such account.
+func (s *Store) removeLoginIfGone(ctx context.Context, id string) error {
+	gone, err := s.accountGone(ctx, id)
+	if err != nil || !gone {
+		return err
+	}
+	if _, err := s.lastLogins.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
+		return storeErr("remove last login", err)
+	}
+	s.log.Info("removed the last login of an account that no longer exists", "account", id)
+	return nil
 }

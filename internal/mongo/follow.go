@@ -70,12 +70,6 @@ func (s *Store) Load(ctx context.Context) error {
 			delete(logins, a.ID)
 		}
 	}
-	// What is left is of accounts gone, or made after the accounts were
-	// read: Reconcile tells which.
-	strays := make(map[string]bool, len(logins))
-	for id := range logins {
-		strays[id] = true
-	}
 	var keys []org.Key
 	if err := each(ctx, s.keys, func(d *keyDoc) { keys = append(keys, d.key()) }); err != nil {
 		return fmt.Errorf("load keys: %w", err)
@@ -85,8 +79,12 @@ func (s *Store) Load(ctx context.Context) error {
 		return fmt.Errorf("load revoked tokens: %w", err)
 	}
 	s.dir.Replace(org.Load{Organizations: orgs, Accounts: accounts, Keys: keys, Revoked: revoked}, asOf)
+	// The logins left are of accounts gone, or made after the accounts
+	// were read: Reconcile tells which.
+	for id := range logins {
+		s.markStrayLogin(id)
+	}
 	s.mu.Lock()
-	s.strayLogins = strays
 	s.seen = version
 	clear(s.own)
 	s.mu.Unlock()

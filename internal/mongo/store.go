@@ -155,8 +155,9 @@ type Store struct {
 	stats    statsCache               // recent collStats figures; see stats.go
 	inflight map[string]int           // ids with a change under way in this process
 	suspects map[string]bool
-	// strayLogins are the logins documents Load found no account for;
-	// Reconcile removes those whose account is gone (removeStrayLogins).
+	// strayLogins are the logins documents that may have outlived their
+	// account (markStrayLogin); Reconcile removes those whose account is
+	// gone (removeStrayLogins).
 	strayLogins map[string]bool
 	// recordsRead is set once Reconcile has read the commit records.
 	recordsRead bool
