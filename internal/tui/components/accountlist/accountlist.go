@@ -38,9 +38,6 @@ type Load func(ctx context.Context, c remote.Client, token, cursor string, limit
 
 // Options configure a list.
 type Options struct {
-	// ID names the list in its messages, so that two lists on the stack of
-	// pages never take each other's pages ("operators", "members:<org id>").
-	ID string
 	// Load loads a page.
 	Load Load
 	// Roles adds the ROLE column (members are admins or viewers).
@@ -78,7 +75,6 @@ type Model struct {
 
 // loadedMsg is a page of the list.
 type loadedMsg struct {
-	id   string
 	load pages.Load
 	more bool
 	list *rpc.AccountList
@@ -145,10 +141,10 @@ func (m *Model) prefetch() tea.Cmd {
 }
 
 func (m Model) fetch(which pages.Load, cursor string, limit int, more bool) tea.Cmd {
-	id, load := m.opt.ID, m.opt.Load
+	load := m.opt.Load
 	return m.orgd.Call(func(ctx context.Context, c remote.Client, token string) (tea.Msg, error) {
 		l, err := load(ctx, c, token, cursor, limit)
-		return loadedMsg{id: id, load: which, more: more, list: l, err: err}, err
+		return loadedMsg{load: which, more: more, list: l, err: err}, err
 	})
 }
 
@@ -157,7 +153,7 @@ func (m Model) fetch(which pages.Load, cursor string, limit int, more bool) tea.
 func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case loadedMsg:
-		if msg.id != m.opt.ID || !m.loads.Latest(msg.load) {
+		if !m.loads.Latest(msg.load) {
 			return m, nil
 		}
 		return m.onLoaded(msg)

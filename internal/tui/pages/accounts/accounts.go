@@ -24,9 +24,6 @@ import (
 	"github.com/orgd/orgd/rpc"
 )
 
-// ListID names the operators' list in its messages.
-const ListID = "operators"
-
 // Model is the operators' page.
 type Model struct {
 	c             pages.Common
@@ -40,7 +37,6 @@ type loadMsg struct{}
 // New returns the page; Init loads it.
 func New(c pages.Common) Model {
 	list := accountlist.New(c.Orgd, c.Keys, c.Styles, accountlist.Options{
-		ID:   ListID,
 		You:  c.Email,
 		Noun: "operators",
 		Load: func(ctx context.Context, cl remote.Client, token, cursor string, limit int) (*rpc.AccountList, error) {

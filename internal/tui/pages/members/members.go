@@ -50,7 +50,6 @@ type loadMsg struct{ id string }
 func New(c pages.Common, o rpc.Organization) Model {
 	name := o.Name
 	list := accountlist.New(c.Orgd, c.Keys, c.Styles, accountlist.Options{
-		ID:    "members:" + o.ID,
 		Roles: true,
 		You:   c.Email,
 		Noun:  "members",
