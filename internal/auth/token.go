@@ -121,6 +121,10 @@ func (s *Signer) Verify(token string) (*Claims, error) {
 		cp := *c
 		return &cp, nil
 	}
+	// What the cache holds was spelled right; anything else is looked at.
+	if !oneSpelling(token) {
+		return nil, ErrInvalidToken
+	}
 	s.signatureChecks.Add(1)
 	var c Claims
 	_, err := s.parser.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return s.pub, nil })
@@ -133,6 +137,21 @@ func (s *Signer) Verify(token string) (*Claims, error) {
 	cp := c
 	s.verified.put(token, &cp, s.now())
 	return &c, nil
+}
+
+// oneSpelling reports whether token holds nothing but base64url and the
+// dots between its parts. Strict decoding alone does not make a token's
+// spelling unique: Go's base64 decoders skip line breaks, so a token with
+// \r or \n inside a part would pass as a second spelling of the same.
+func oneSpelling(token string) bool {
+	for i := range len(token) {
+		switch c := token[i]; {
+		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '-', c == '_', c == '.':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // Forget drops token from the tokens Verify remembers: the caller found it

@@ -376,6 +376,9 @@ func FuzzVerify(f *testing.F) {
 		f.Add(parts[0] + ".e30." + parts[2])
 		f.Add(tok + "=")
 		f.Add(respell(tok))
+		// Base64 decoding skips line breaks: a second spelling.
+		f.Add(parts[0] + "." + parts[1] + "." + parts[2][:10] + "\r\n" + parts[2][10:])
+		f.Add(parts[0] + "\n." + parts[1] + "." + parts[2])
 	}
 	now := time.Now()
 	forged := jwt.RegisteredClaims{Issuer: Issuer, Subject: "x", ExpiresAt: jwt.NewNumericDate(now.Add(time.Hour))}
